@@ -1,0 +1,35 @@
+"""Pulumi dynamic provider for the push-notification settings of a Twilio Conversations Service.
+
+Example::
+
+    from pulumi_twilio_conversations import ServiceNotifications, NewMessage
+
+    ServiceNotifications("support-push",
+        chat_service_sid="IS0123456789abcdef0123456789abcdef",
+        new_message=NewMessage(enabled=True, template="${PARTICIPANT}: ${MESSAGE}"))
+"""
+
+from ._version import __version__
+from .client import TwilioError
+from .models import (
+    AddedToConversation,
+    NewMessage,
+    NotificationSettings,
+    RemovedFromConversation,
+    WithMedia,
+)
+from .provider import ServiceNotificationsProvider
+from .resource import ServiceNotifications, ServiceNotificationsError
+
+__all__ = [
+    "AddedToConversation",
+    "NewMessage",
+    "NotificationSettings",
+    "RemovedFromConversation",
+    "ServiceNotifications",
+    "ServiceNotificationsError",
+    "ServiceNotificationsProvider",
+    "TwilioError",
+    "WithMedia",
+    "__version__",
+]

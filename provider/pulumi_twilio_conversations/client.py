@@ -1,0 +1,275 @@
+"""HTTP client for Twilio's service notification configuration: auth, endpoint, retries, errors.
+
+Example::
+
+    client = TwilioClient(Credentials("ACxxx", "token"), HttpSettings())
+    live = client.fetch("IS0123...")           # Twilio's JSON body
+    client.update("IS0123...", {"LogEnabled": "true"})
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Optional
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from ._version import __version__
+
+USER_AGENT = f"pulumi-twilio-conversations/{__version__} (python-requests/{requests.__version__})"
+DEFAULT_BASE_URL = "https://conversations.twilio.com"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """HTTP Basic credentials: an Account SID and Auth Token, or an API key SID and secret."""
+
+    username: str
+    password: str = field(repr=False)
+    hint: str = ""
+    """Where these came from, in words a user can act on (config keys, environment variables)."""
+
+    def __repr__(self) -> str:  # never show the secret, whatever dataclass does
+        return f"Credentials(username={self.username!r}, password='***')"
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Endpoint, timeouts and retry policy. The defaults are the production policy."""
+
+    base_url: str = DEFAULT_BASE_URL
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_retries: int = 5
+    backoff_factor: float = 0.5
+    backoff_max: float = 16.0
+    backoff_jitter: float = 0.5
+    retry_after_max: int = 30
+
+    def worst_case_seconds(self) -> float:
+        """Upper bound of one call's duration: every attempt times out and waits the longest."""
+        attempts = self.max_retries + 1
+        longest_wait = max(self.backoff_max, self.retry_after_max) + self.backoff_jitter
+        return attempts * (self.connect_timeout + self.read_timeout) + (attempts - 1) * longest_wait
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str) -> str:
+    """The base URL without a trailing slash; raises ValueError when it is not safe to send credentials to."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"base URL {url!r} must look like https://host[:port]")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ValueError(
+            f"base URL {url!r} uses plain http to a non-loopback host; credentials would travel "
+            "unencrypted. Use https, or http only for 127.0.0.1/localhost (the emulator)"
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("base URL must not carry credentials, a query or a fragment")
+    return url.rstrip("/")
+
+
+def regional_base_url(region: Optional[str], edge: Optional[str]) -> str:
+    """Twilio's host for a region/edge pair, as Twilio's helper libraries build it."""
+    if not region and not edge:
+        return DEFAULT_BASE_URL
+    for name, value in (("region", region), ("edge", edge)):
+        if value and not all(c.isalnum() or c == "-" for c in value):
+            raise ValueError(f"{name} {value!r} must contain only letters, digits and '-'")
+    parts = ["conversations", edge, region or "us1"] if edge else ["conversations", region]
+    return "https://" + ".".join(p for p in parts if p) + ".twilio.com"
+
+
+class TwilioError(Exception):
+    """A failed call to Twilio: HTTP status, Twilio's error code, message and more_info link.
+
+    ``status`` is None when Twilio could not be reached at all.
+    """
+
+    def __init__(
+        self,
+        operation: str,
+        service_sid: str,
+        status: Optional[int],
+        code: Optional[int],
+        message: str,
+        more_info: Optional[str] = None,
+        hint: str = "",
+    ) -> None:
+        self.operation = operation
+        self.service_sid = service_sid
+        self.status = status
+        self.code = code
+        self.twilio_message = message
+        self.more_info = more_info
+        where = f"{operation} notification settings of service {service_sid}"
+        what = f"HTTP {status}" if status is not None else "no response"
+        if code is not None:
+            what += f", Twilio error {code}"
+        text = f"Twilio: could not {where}: {what}: {message}"
+        if more_info:
+            text += f" (see {more_info})"
+        if hint:
+            text += f". {hint}"
+        super().__init__(text)
+
+    @property
+    def not_found(self) -> bool:
+        return self.status == 404 or self.code == 20404
+
+
+def _no_cookies() -> requests.cookies.RequestsCookieJar:
+    jar = requests.cookies.RequestsCookieJar()
+    jar.set_policy(_RejectAll())
+    return jar
+
+
+class _RejectAll(requests.cookies.cookielib.DefaultCookiePolicy):
+    """Cookies would be shared by every account using the session; Twilio's API needs none."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+
+class TwilioClient:
+    """Calls GET/POST /v1/Services/{sid}/Configuration/Notifications with retries.
+
+    One ``requests.Session`` per client, created on first use and shared by all threads: the
+    engine calls the provider from several threads at once (``pulumi up --parallel``).
+    """
+
+    def __init__(self, settings: HttpSettings) -> None:
+        self.settings = settings
+        self._session: Optional[requests.Session] = None
+        self._lock = threading.Lock()
+        self.sessions_created = 0
+
+    def _retry(self) -> Retry:
+        s = self.settings
+        return Retry(
+            total=s.max_retries,
+            connect=s.max_retries,
+            read=s.max_retries,
+            status=s.max_retries,
+            other=0,
+            redirect=0,
+            # Both calls are idempotent (a POST sets absolute values), and Twilio states that a
+            # 429 was not processed: retrying POST is safe.
+            allowed_methods=None,
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=s.backoff_factor,
+            backoff_max=s.backoff_max,
+            backoff_jitter=s.backoff_jitter,
+            respect_retry_after_header=True,
+            retry_after_max=s.retry_after_max,
+            raise_on_status=False,
+            raise_on_redirect=False,
+        )
+
+    @property
+    def session(self) -> requests.Session:
+        with self._lock:
+            if self._session is None:
+                session = requests.Session()
+                session.trust_env = False  # no .netrc credentials or proxies picked up behind our back
+                session.cookies = _no_cookies()
+                adapter = HTTPAdapter(max_retries=self._retry(), pool_maxsize=16)
+                session.mount("https://", adapter)
+                session.mount("http://", adapter)
+                session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+                self._session = session
+                self.sessions_created += 1
+            return self._session
+
+    def url(self, service_sid: str) -> str:
+        return f"{self.settings.base_url}/v1/Services/{service_sid}/Configuration/Notifications"
+
+    def fetch(self, service_sid: str, credentials: Credentials) -> dict[str, Any]:
+        """GET the service's notification settings (Twilio's JSON)."""
+        return self._call("GET", "read", service_sid, credentials, None)
+
+    def update(self, service_sid: str, credentials: Credentials, form: dict[str, str]) -> dict[str, Any]:
+        """POST form fields; returns the settings Twilio holds afterwards."""
+        return self._call("POST", "update", service_sid, credentials, form)
+
+    def _call(
+        self,
+        method: str,
+        operation: str,
+        service_sid: str,
+        credentials: Credentials,
+        form: Optional[dict[str, str]],
+    ) -> dict[str, Any]:
+        try:
+            response = self.session.request(
+                method,
+                self.url(service_sid),
+                data=form,
+                auth=(credentials.username, credentials.password),
+                timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                allow_redirects=False,
+                verify=True,
+            )
+        except requests.RequestException as err:
+            reason = _transport_reason(err)
+            raise TwilioError(
+                operation, service_sid, None, None,
+                f"{reason} after {self.settings.max_retries} retries ({urlsplit(self.settings.base_url).netloc})",
+            ) from None
+        return _parse(response, operation, service_sid, credentials.hint)
+
+
+def _transport_reason(err: requests.RequestException) -> str:
+    if isinstance(err, requests.Timeout):
+        return "timed out"
+    if isinstance(err, requests.ConnectionError):
+        return "connection failed"
+    return type(err).__name__
+
+
+def _parse(response: requests.Response, operation: str, service_sid: str, hint: str) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except (ValueError, json.JSONDecodeError):
+        body = None
+    if response.ok:
+        if not isinstance(body, dict):
+            raise TwilioError(
+                operation, service_sid, response.status_code, None,
+                f"the response was not a JSON object (Content-Type {response.headers.get('Content-Type')!r})",
+            )
+        return body
+    code = body.get("code") if isinstance(body, dict) else None
+    message = body.get("message") if isinstance(body, dict) else None
+    more_info = body.get("more_info") if isinstance(body, dict) else None
+    if not isinstance(message, str) or not message:
+        message = response.reason or "error"
+    if response.is_redirect:
+        message = f"redirected to {response.headers.get('Location')!r}; redirects are not followed"
+    advice = ""
+    if response.status_code == 401 or code == 20003:
+        advice = f"Check the credentials: {hint}" if hint else "Check the credentials"
+    elif response.status_code == 404 or code == 20404:
+        advice = "Check that the service SID exists in this account"
+    elif response.status_code == 429 or response.status_code >= 500:
+        advice = "Twilio kept failing after all retries; try again later"
+    raise TwilioError(
+        operation, service_sid, response.status_code,
+        code if isinstance(code, int) else None, message,
+        more_info if isinstance(more_info, str) else None, advice,
+    )

@@ -1,0 +1,415 @@
+"""A local, stateful stand-in for Twilio's service notification configuration API.
+
+It answers ``GET``/``POST /v1/Services/{sid}/Configuration/Notifications`` like Twilio does: HTTP
+Basic auth against configured accounts and API keys, form fields and booleans validated as Twilio's
+spec declares them, 404/20404 for a service the account does not own, Twilio-shaped error JSON.
+Tests can inject faults and read a log of every request (Authorization header removed).
+
+Run it::
+
+    python -m pulumi_twilio_conversations.emulator --port 8787 --service IS0123...
+
+Admin endpoints (no auth, loopback only), under ``/_emulator``:
+
+- ``GET /_emulator/requests`` / ``DELETE /_emulator/requests``: the request log.
+- ``POST /_emulator/services`` ``{"sid": "IS...", "account_sid": "AC..."}``: create a service.
+- ``DELETE /_emulator/services/{sid}``: delete a service (the settings go with it).
+- ``GET /_emulator/services/{sid}``: the stored settings, raw (nulls included).
+- ``POST /_emulator/faults`` ``{"status": 429, "count": 2, ...}``: see ``Fault``; ``DELETE`` clears.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import io
+import json
+import re
+import socket
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Optional
+from urllib.parse import parse_qsl, urlsplit
+
+from .models import SERVICE_SID_PATTERN, WIRE_FIELDS, set_path
+
+DEFAULT_ACCOUNT_SID = "AC00000000000000000000000000000000"
+DEFAULT_AUTH_TOKEN = "emulator-auth-token"  # noqa: S105  (a well-known local-only value)
+_PATH = re.compile(r"^/v1/Services/([^/]+)/Configuration/Notifications/?$")
+_FORM_FIELDS = {f.form: f for f in WIRE_FIELDS}
+
+
+@dataclass
+class Fault:
+    """A fault to inject into the next matching requests.
+
+    ``status``: answer with this HTTP status and Twilio error JSON (429 -> code 20429).
+    ``retry_after``: add a ``Retry-After`` header (seconds). ``delay``: sleep this long first.
+    ``reset``: close the connection without answering. ``body``: send this raw body instead
+    (with status 200 unless ``status`` is set). ``count``: how many requests it hits (-1: all).
+    ``methods``: only these methods (e.g. ``["POST"]``).
+    """
+
+    status: Optional[int] = None
+    retry_after: Optional[int] = None
+    delay: float = 0.0
+    reset: bool = False
+    body: Optional[str] = None
+    count: int = 1
+    methods: Optional[list[str]] = None
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    form: dict[str, str]
+    headers: dict[str, str]
+    username: Optional[str]
+    status: int = 0
+    time: float = field(default_factory=time.time)
+
+
+def default_settings_raw() -> dict[str, Any]:
+    """A new service's settings as Twilio reports them: flags false, texts null."""
+    tree: dict[str, Any] = {}
+    for f in WIRE_FIELDS:
+        set_path(tree, f.path, False if f.kind is bool else None)
+    return tree
+
+
+class EmulatorState:
+    """Accounts, services, settings, faults and the request log; thread-safe."""
+
+    def __init__(
+        self,
+        accounts: Optional[dict[str, str]] = None,
+        api_keys: Optional[dict[str, tuple[str, str]]] = None,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.accounts: dict[str, str] = dict(accounts or {DEFAULT_ACCOUNT_SID: DEFAULT_AUTH_TOKEN})
+        # api key sid -> (secret, account sid)
+        self.api_keys: dict[str, tuple[str, str]] = dict(api_keys or {})
+        self.services: dict[str, dict[str, Any]] = {}
+        self.owners: dict[str, str] = {}
+        self.faults: list[Fault] = []
+        self.requests: list[RecordedRequest] = []
+        self.base_url = ""
+
+    def add_service(self, sid: str, account_sid: Optional[str] = None) -> None:
+        if not re.fullmatch(SERVICE_SID_PATTERN, sid):
+            raise ValueError(f"not a service SID: {sid!r}")
+        with self.lock:
+            owner = account_sid or next(iter(self.accounts))
+            if owner not in self.accounts:
+                raise ValueError(f"unknown account {owner!r}")
+            self.owners[sid] = owner
+            self.services.setdefault(sid, default_settings_raw())
+
+    def remove_service(self, sid: str) -> None:
+        with self.lock:
+            self.services.pop(sid, None)
+            self.owners.pop(sid, None)
+
+    def authenticate(self, header: Optional[str]) -> Optional[tuple[str, str]]:
+        """(username, account sid) for a valid Basic header, else None."""
+        if not header or not header.startswith("Basic "):
+            return None
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        with self.lock:
+            if self.accounts.get(user) == password:
+                return user, user
+            key = self.api_keys.get(user)
+            if key and key[0] == password:
+                return user, key[1]
+        return None
+
+    def take_fault(self, method: str) -> Optional[Fault]:
+        with self.lock:
+            for fault in self.faults:
+                if fault.methods and method not in fault.methods:
+                    continue
+                if fault.count == 0:
+                    continue
+                if fault.count > 0:
+                    fault.count -= 1
+                taken = copy.copy(fault)
+                self.faults = [f for f in self.faults if f.count != 0]
+                return taken
+        return None
+
+
+def _error(status: int, code: int, message: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the request log
+        pass
+
+    # -- plumbing
+
+    def _send(self, status: int, body: Any, headers: Optional[dict[str, str]] = None) -> None:
+        raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        self.send_response(status)
+        content_type = "application/json" if not isinstance(body, str) else "text/plain"
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(raw)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(raw)
+        if self._record is not None:
+            self._record.status = status
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        self._record: Optional[RecordedRequest] = None
+        state = self.server.state
+        path = urlsplit(self.path).path
+        body = self._read_body()
+        if path.startswith("/_emulator"):
+            self._admin(method, path, body)
+            return
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "authorization"}
+        form_pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True) if body else []
+        auth = state.authenticate(self.headers.get("Authorization"))
+        self._record = RecordedRequest(method, path, dict(form_pairs), headers, auth[0] if auth else None)
+        with state.lock:
+            state.requests.append(self._record)
+        fault = state.take_fault(method)
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.reset:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                self.close_connection = True
+                self.connection.close()
+                self.wfile = io.BytesIO()  # the handler flushes wfile afterwards; the socket is gone
+                return
+            if fault.body is not None:
+                self._send(fault.status or 200, fault.body)
+                return
+            if fault.status is not None:
+                extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                code = 20429 if fault.status == 429 else 20500
+                self._send(fault.status, _error(fault.status, code, "Injected fault"), extra)
+                return
+        self._api(method, path, form_pairs, auth)
+
+    # -- Twilio's API
+
+    def _api(self, method: str, path: str, form_pairs: list[tuple[str, str]], auth: Optional[tuple[str, str]]) -> None:
+        state = self.server.state
+        if auth is None:
+            self._send(401, _error(401, 20003, "Authenticate"), {"WWW-Authenticate": 'Basic realm="Twilio API"'})
+            return
+        match = _PATH.match(path)
+        if not match or method not in ("GET", "POST"):
+            self._send(404, _error(404, 20404, f"The requested resource {path} was not found"))
+            return
+        sid = match.group(1)
+        with state.lock:
+            if sid not in state.services or state.owners.get(sid) != auth[1]:
+                self._send(404, _error(404, 20404, f"The requested resource {path} was not found"))
+                return
+            if method == "POST":
+                problem = self._validate(form_pairs)
+                if problem:
+                    self._send(400, _error(400, 20001, problem))
+                    return
+                settings = state.services[sid]
+                for name, value in form_pairs:
+                    wire = _FORM_FIELDS[name]
+                    if wire.kind is bool:
+                        set_path(settings, wire.path, value == "true")
+                    else:
+                        set_path(settings, wire.path, value if value != "" else None)
+            body = self._representation(sid, auth[1])
+        self._send(200, body)
+
+    def _validate(self, form_pairs: list[tuple[str, str]]) -> Optional[str]:
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+        if form_pairs and content_type != "application/x-www-form-urlencoded":
+            return f"Unsupported Content-Type {content_type!r}; use application/x-www-form-urlencoded"
+        seen = set()
+        for name, value in form_pairs:
+            if name not in _FORM_FIELDS:
+                return f"Invalid parameter: {name!r} is not a parameter of this resource"
+            if name in seen:
+                return f"Invalid parameter: {name!r} given more than once"
+            seen.add(name)
+            if _FORM_FIELDS[name].kind is bool and value not in ("true", "false"):
+                return f"Invalid parameter: {name} must be a boolean ('true' or 'false'), got {value!r}"
+        return None
+
+    def _representation(self, sid: str, account_sid: str) -> dict[str, Any]:
+        state = self.server.state
+        body = copy.deepcopy(state.services[sid])
+        body["account_sid"] = account_sid
+        body["chat_service_sid"] = sid
+        body["url"] = f"{state.base_url}/v1/Services/{sid}/Configuration/Notifications"
+        order = ["account_sid", "chat_service_sid", "log_enabled", "added_to_conversation", "new_message",
+                 "removed_from_conversation", "url"]
+        return {k: body[k] for k in order}
+
+    # -- admin
+
+    def _admin(self, method: str, path: str, raw: bytes) -> None:
+        state = self.server.state
+        try:
+            data = json.loads(raw) if raw else {}
+        except ValueError:
+            self._send(400, {"error": "body must be JSON"})
+            return
+        parts = path.strip("/").split("/")[1:]
+        try:
+            if parts == ["requests"] and method == "GET":
+                with state.lock:
+                    self._send(200, [asdict(r) for r in state.requests])
+            elif parts == ["requests"] and method == "DELETE":
+                with state.lock:
+                    state.requests.clear()
+                self._send(200, {})
+            elif parts == ["services"] and method == "POST":
+                state.add_service(data["sid"], data.get("account_sid"))
+                self._send(201, {"sid": data["sid"]})
+            elif len(parts) == 2 and parts[0] == "services" and method == "GET":
+                with state.lock:
+                    if parts[1] not in state.services:
+                        self._send(404, {"error": "no such service"})
+                    else:
+                        self._send(200, state.services[parts[1]])
+            elif len(parts) == 2 and parts[0] == "services" and method == "DELETE":
+                state.remove_service(parts[1])
+                self._send(200, {})
+            elif parts == ["faults"] and method == "POST":
+                with state.lock:
+                    state.faults.append(Fault(**data))
+                self._send(201, {})
+            elif parts == ["faults"] and method == "DELETE":
+                with state.lock:
+                    state.faults.clear()
+                self._send(200, {})
+            else:
+                self._send(404, {"error": f"no admin endpoint {method} {path}"})
+        except (KeyError, TypeError, ValueError) as err:
+            self._send(400, {"error": str(err)})
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: EmulatorState
+
+
+class Emulator:
+    """The emulator in a background thread, for tests and scripts.
+
+    Example::
+
+        with Emulator(services=["IS" + "0" * 32]) as emu:
+            requests.get(emu.url + "/v1/Services/IS.../Configuration/Notifications", auth=emu.auth)
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        accounts: Optional[dict[str, str]] = None,
+        api_keys: Optional[dict[str, tuple[str, str]]] = None,
+        services: Optional[list[str]] = None,
+    ) -> None:
+        self.state = EmulatorState(accounts, api_keys)
+        self._server = _Server((host, port), _Handler)
+        self._server.state = self.state
+        self.url = f"http://{host}:{self._server.server_address[1]}"
+        self.state.base_url = self.url
+        for sid in services or []:
+            self.state.add_service(sid)
+        self._thread: Optional[threading.Thread] = None
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        """The first account's (Account SID, Auth Token)."""
+        sid = next(iter(self.state.accounts))
+        return sid, self.state.accounts[sid]
+
+    def start(self) -> Emulator:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.stop()
+
+    # Conveniences for tests: the state, without going through HTTP.
+    def settings(self, sid: str) -> dict[str, Any]:
+        with self.state.lock:
+            return copy.deepcopy(self.state.services[sid])
+
+    def api_requests(self) -> list[RecordedRequest]:
+        with self.state.lock:
+            return list(self.state.requests)
+
+    def clear_requests(self) -> None:
+        with self.state.lock:
+            self.state.requests.clear()
+
+    def inject(self, **fault: Any) -> None:
+        with self.state.lock:
+            self.state.faults.append(Fault(**fault))
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8787)
+    parser.add_argument("--account-sid", default=DEFAULT_ACCOUNT_SID)
+    parser.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN)
+    parser.add_argument("--service", action="append", default=[], help="create this service (repeatable)")
+    args = parser.parse_args(argv)
+    emulator = Emulator(args.port, args.host, {args.account_sid: args.auth_token}, services=args.service)
+    print(f"Twilio Conversations emulator on {emulator.url} (account {args.account_sid})", flush=True)
+    try:
+        emulator._server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator._server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Adopting existing settings: render live settings as a ready-to-paste Pulumi program snippet.
+
+``pulumi import`` cannot adopt a dynamic resource (pulumi/pulumi#16175), so instead the live settings
+are printed as the Python that reproduces them; the first ``pulumi up`` after pasting changes nothing.
+
+Example::
+
+    >>> print(render_snippet({"chat_service_sid": "IS" + "0" * 32, "log_enabled": True}, "support"))
+    ... # doctest: +ELLIPSIS
+    from pulumi_twilio_conversations import ServiceNotifications
+    ...
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from .client import TwilioClient
+from .config import DEFAULT_NAMESPACE, resolve
+from .models import WIRE_FIELDS, from_api, get_path
+
+_CLASSES = {
+    "new_message": "NewMessage",
+    "new_message.with_media": "WithMedia",
+    "added_to_conversation": "AddedToConversation",
+    "removed_from_conversation": "RemovedFromConversation",
+}
+
+
+def _non_default(settings: Mapping[str, Any], prefix: str) -> bool:
+    return any(
+        f.path.startswith(prefix + ".") and (get_path(settings, f.path) or f.default) != f.default
+        for f in WIRE_FIELDS
+    )
+
+
+def _call(settings: Mapping[str, Any], prefix: str, indent: str) -> str:
+    args = []
+    for f in WIRE_FIELDS:
+        if not f.path.startswith(prefix + "."):
+            continue
+        rest = f.path[len(prefix) + 1 :]
+        if "." in rest:
+            continue
+        value = get_path(settings, f.path) or f.default
+        if value != f.default:
+            args.append(f"{rest}={value!r}")
+    nested = f"{prefix}.with_media"
+    if nested in _CLASSES and _non_default(settings, nested):
+        args.append(f"with_media={_call(settings, nested, indent + '    ')}")
+    return f"{_CLASSES[prefix]}({', '.join(args)})"
+
+
+def render_snippet(settings: Mapping[str, Any], resource_name: str, config_namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Python source declaring a ``ServiceNotifications`` equal to ``settings`` (canonical form).
+
+    Settings at Twilio's default are left out: omitted means default.
+    """
+    used = ["ServiceNotifications"]
+    lines = [f"    {resource_name!r},", f"    chat_service_sid={settings['chat_service_sid']!r},"]
+    if settings.get("log_enabled"):
+        lines.append("    log_enabled=True,")
+    for key in ("new_message", "added_to_conversation", "removed_from_conversation"):
+        if _non_default(settings, key):
+            lines.append(f"    {key}={_call(settings, key, '    ')},")
+            used.append(_CLASSES[key])
+            if key == "new_message" and _non_default(settings, "new_message.with_media"):
+                used.append("WithMedia")
+    if config_namespace != DEFAULT_NAMESPACE:
+        lines.append(f"    config_namespace={config_namespace!r},")
+    imports = ", ".join(sorted(used))
+    return (
+        f"from pulumi_twilio_conversations import {imports}\n\n"
+        "ServiceNotifications(\n" + "\n".join(lines) + "\n)\n"
+    )
+
+
+def export(service_sid: str, resource_name: str, config_namespace: str = DEFAULT_NAMESPACE) -> str:
+    """Fetch a service's live settings (credentials from the environment) and render them."""
+    settings = resolve({}, config_namespace, os.environ)
+    if settings.problem or settings.credentials is None or settings.http is None:
+        raise SystemExit(f"error: {settings.problem}")
+    body = TwilioClient(settings.http).fetch(service_sid, settings.credentials)
+    return render_snippet(from_api(body), resource_name, config_namespace)

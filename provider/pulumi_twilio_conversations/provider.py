@@ -1,0 +1,187 @@
+"""The dynamic provider: check/diff/create/read/update/delete for a service's notification settings.
+
+It runs in the process the Pulumi engine starts (``python -m pulumi.dynamic``). The engine stores
+this object, pickled by reference, in every resource's state: it carries only the config namespace,
+never a credential, URL or session (those are built in memory from ``configure``).
+
+Example (what the engine does)::
+
+    p = ServiceNotificationsProvider()            # or ServiceNotificationsProvider("twilio-eu")
+    p.configure(ConfigureRequest(config))         # stack config: twilio:accountSid, twilio:authToken, ...
+    checked = p.check({}, {"chat_service_sid": "IS...", "log_enabled": True})
+    p.create(checked.inputs)                      # one POST
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Any, NoReturn, Optional
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from .client import Credentials, TwilioClient, TwilioError
+from .config import CONFIG_KEYS, DEFAULT_NAMESPACE, ProviderSettings, check_namespace, resolve
+from .models import (
+    SETTINGS_KEYS,
+    MalformedResponse,
+    _is_deferred,
+    changed_paths,
+    default_settings,
+    from_api,
+    template_warnings,
+    to_form,
+    validate_settings,
+)
+
+PROVIDER_KEY = "__provider"
+
+
+class ProviderConfigError(Exception):
+    """The provider cannot talk to Twilio: missing credentials or a bad endpoint setting."""
+
+
+class ServiceNotificationsProvider(ResourceProvider):
+    """Manages ``/v1/Services/{ChatServiceSid}/Configuration/Notifications``.
+
+    ``config_namespace`` selects where credentials come from (``twilio`` reads ``twilio:accountSid``
+    and ``TWILIO_ACCOUNT_SID``); give a second Twilio account its own, such as ``twilio-eu``.
+    """
+
+    # The pickled provider holds no secret, so it need not be encrypted in state.
+    serialize_as_secret_always = False
+
+    def __init__(self, config_namespace: str = DEFAULT_NAMESPACE) -> None:
+        super().__init__()
+        self.config_namespace = check_namespace(config_namespace)
+
+    # Only the namespace is pickled into state: a session, lock or credential never is.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"config_namespace": self.config_namespace}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.config_namespace = state["config_namespace"]
+
+    # ------------------------------------------------------------------ configuration
+
+    def configure(self, req: ConfigureRequest) -> None:
+        ns = self.config_namespace
+        config = {f"{ns}:{key}": req.config.get(f"{ns}:{key}") for key in CONFIG_KEYS}
+        self.__dict__["_settings"] = resolve(config, ns, os.environ)
+
+    def _resolved(self) -> ProviderSettings:
+        settings: Optional[ProviderSettings] = self.__dict__.get("_settings")
+        if settings is None:  # an engine too old to send Configure: the environment alone
+            settings = resolve({}, self.config_namespace, os.environ)
+            self.__dict__["_settings"] = settings
+        return settings
+
+    def _connection(self) -> tuple[TwilioClient, Credentials]:
+        settings = self._resolved()
+        if settings.problem or settings.credentials is None or settings.http is None:
+            raise ProviderConfigError(f"Twilio provider settings: {settings.problem}")
+        lock = self.__dict__.setdefault("_lock", threading.Lock())
+        with lock:
+            client: Optional[TwilioClient] = self.__dict__.get("_client")
+            if client is None:
+                client = TwilioClient(settings.http)
+                self.__dict__["_client"] = client
+        return client, settings.credentials
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate and fill defaults. No HTTP call; unknown (preview) values pass through."""
+        props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
+        inputs, problems = validate_settings(props)
+        failures = [CheckFailure(p.field, p.reason) for p in problems]
+        settings = self._resolved()
+        if settings.problem:
+            failures.append(CheckFailure("", f"Twilio provider settings: {settings.problem}"))
+        if failures:
+            return CheckResult(props, failures)
+        for warning in template_warnings(inputs):
+            # The engine shows a provider's stderr lines in the update's output.
+            print(f"warning: ServiceNotifications {warning.field}: {warning.reason}", file=sys.stderr, flush=True)
+        return CheckResult(inputs, [])
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Compare the live outputs (olds) with the checked inputs, field by field. No HTTP call."""
+        new_sid = news.get("chat_service_sid")
+        old_sid = olds.get("chat_service_sid") or id_
+        replaces = []
+        if _is_deferred(new_sid) or str(new_sid).lower() != str(old_sid).lower():
+            replaces.append("chat_service_sid")
+        changed = changed_paths(olds, news)
+        return DiffResult(
+            changes=bool(replaces or changed), replaces=replaces, delete_before_replace=False
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """One POST of the complete desired settings."""
+        sid = props["chat_service_sid"]
+        outs = self._post(sid, "create", to_form(props))
+        return CreateResult(sid, outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """One GET. Returns inputs equal to the live settings, so a refresh records drift as such."""
+        client, credentials = self._connection()
+        try:
+            body = client.fetch(id_, credentials)
+        except TwilioError as err:
+            if err.not_found:
+                return ReadResult("", {})
+            _fail(err)
+        outs = _outputs(id_, body, "read")
+        inputs = {key: outs[key] for key in SETTINGS_KEYS}
+        inputs["chat_service_sid"] = id_
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """One POST carrying only the settings that differ from the live ones."""
+        changed = changed_paths(olds, news)
+        if not changed:
+            return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
+        return UpdateResult(self._post(id_, "update", to_form(news, only=changed)))
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        """One POST that resets every setting to Twilio's default; a service already gone is fine."""
+        try:
+            self._post(id_, "reset", to_form(default_settings()))
+        except TwilioError as err:
+            if not err.not_found:
+                raise
+
+    def _post(self, sid: str, operation: str, form: dict[str, str]) -> dict[str, Any]:
+        client, credentials = self._connection()
+        try:
+            body = client.update(sid, credentials, form)
+        except TwilioError as err:
+            if operation == "reset" and err.not_found:
+                raise
+            _fail(err)
+        return _outputs(sid, body, operation)
+
+
+def _outputs(sid: str, body: dict[str, Any], operation: str) -> dict[str, Any]:
+    try:
+        outs = from_api(body)
+    except MalformedResponse as err:
+        raise TwilioError(operation, sid, 200, None, f"unexpected response: {err}") from None
+    outs["chat_service_sid"] = outs["chat_service_sid"] or sid
+    return outs
+
+
+def _fail(err: TwilioError) -> NoReturn:
+    # Re-raise without the chain: the user's terminal shows our message, not urllib3's internals.
+    raise err from None

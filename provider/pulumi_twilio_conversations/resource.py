@@ -1,0 +1,122 @@
+"""The ``ServiceNotifications`` resource that Pulumi programs declare."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Optional, Union
+
+import pulumi
+from pulumi import dynamic
+
+from .config import DEFAULT_NAMESPACE
+from .models import (
+    AddedToConversation,
+    In,
+    NewMessage,
+    RemovedFromConversation,
+    _is_deferred,
+    validate_settings,
+)
+from .provider import ServiceNotificationsProvider
+
+
+class ServiceNotificationsError(ValueError):
+    """Inputs that Twilio would reject or that would silently do the wrong thing."""
+
+
+def _as_input(value: Any) -> Any:
+    """Models become plain dicts (keeping Outputs inside); omitted fields are left out."""
+    if isinstance(value, pulumi.Output) or _is_deferred(value):
+        return value
+    if hasattr(value, "model_fields"):
+        value = {k: getattr(value, k) for k in type(value).model_fields}
+    if isinstance(value, Mapping):
+        return {k: _as_input(v) for k, v in value.items() if v is not None}
+    return value
+
+
+class ServiceNotifications(dynamic.Resource, module="twilio", name="ServiceNotifications"):
+    """Push-notification settings of one Twilio Conversations Service.
+
+    The resource owns the service's whole notification configuration: a setting left out of the
+    program is Twilio's default, and destroying the resource resets every setting to its default.
+
+    Example::
+
+        ServiceNotifications(
+            "support-push",
+            chat_service_sid="IS0123456789abcdef0123456789abcdef",
+            new_message=NewMessage(enabled=True, template="${PARTICIPANT}: ${MESSAGE}", sound="ring"),
+            added_to_conversation=AddedToConversation(enabled=True),
+        )
+    """
+
+    account_sid: pulumi.Output[str]
+    """The account that owns the service."""
+    chat_service_sid: pulumi.Output[str]
+    """The Conversations Service SID; also the resource's id."""
+    log_enabled: pulumi.Output[bool]
+    new_message: pulumi.Output[dict[str, Any]]
+    """``{enabled, template, sound, badge_count_enabled, with_media: {enabled, template}}``"""
+    added_to_conversation: pulumi.Output[dict[str, Any]]
+    """``{enabled, template, sound}``"""
+    removed_from_conversation: pulumi.Output[dict[str, Any]]
+    """``{enabled, template, sound}``"""
+    url: pulumi.Output[str]
+    """The settings' API URL."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        chat_service_sid: In[str],
+        log_enabled: Optional[In[bool]] = None,
+        new_message: Optional[In[Union[NewMessage, Mapping[str, Any]]]] = None,
+        added_to_conversation: Optional[In[Union[AddedToConversation, Mapping[str, Any]]]] = None,
+        removed_from_conversation: Optional[In[Union[RemovedFromConversation, Mapping[str, Any]]]] = None,
+        config_namespace: str = DEFAULT_NAMESPACE,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        """Declare the settings; plain values are validated here, Outputs once they resolve.
+
+        :param chat_service_sid: the service (``IS`` + 32 hex), a string or an Output of one.
+        :param config_namespace: stack config namespace holding this account's credentials
+            (``twilio`` by default; for example ``twilio-eu`` for a second account).
+        :raises ServiceNotificationsError: an input is invalid; the message names the field and the fix.
+        """
+        props: dict[str, Any] = {
+            "chat_service_sid": chat_service_sid,
+            "log_enabled": log_enabled,
+            "new_message": new_message,
+            "added_to_conversation": added_to_conversation,
+            "removed_from_conversation": removed_from_conversation,
+        }
+        props = {k: _as_input(v) for k, v in props.items() if v is not None}
+        if opts is None or opts.id is None:
+            _, problems = validate_settings(props)
+            if problems:
+                details = "\n".join(f"  {p.field or 'inputs'}: {p.reason}" for p in problems)
+                raise ServiceNotificationsError(
+                    f"ServiceNotifications {resource_name!r} has invalid inputs:\n{details}"
+                )
+        # Outputs computed by the provider; None registers them so they appear as attributes.
+        props.update({"account_sid": None, "url": None})
+        for key in ("log_enabled", "new_message", "added_to_conversation", "removed_from_conversation"):
+            props.setdefault(key, None)
+        super().__init__(ServiceNotificationsProvider(config_namespace), resource_name, props, opts)
+
+    @staticmethod
+    def get(  # type: ignore[override]
+        resource_name: str,
+        id: In[str],
+        config_namespace: str = DEFAULT_NAMESPACE,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> ServiceNotifications:
+        """Read an existing service's settings into the program without managing them.
+
+        Example: ``live = ServiceNotifications.get("support", "IS0123...")``; then ``live.new_message``.
+        """
+        merged = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        return ServiceNotifications(
+            resource_name, chat_service_sid=id, config_namespace=config_namespace, opts=merged
+        )
