@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def serialized_provider(namespace: str = "twilio") -> str:
     """The ``__provider`` value, made exactly as ``pulumi.dynamic.Resource`` makes it."""
     value, _ = _serialize(True, serialize_provider, ServiceNotificationsProvider(namespace))
-    return value
+    return str(value)
 
 
 def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
@@ -58,7 +58,7 @@ def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
 def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
     def unmarshal(value: Any) -> Any:
         if value == UNKNOWN:
-            return Unknown()
+            return Unknown()  # type: ignore[no-untyped-call]
         if isinstance(value, dict):
             return {k: unmarshal(v) for k, v in value.items()}
         return value

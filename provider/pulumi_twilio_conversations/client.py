@@ -13,6 +13,7 @@ import ipaddress
 import json
 import threading
 from dataclasses import dataclass, field
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
@@ -139,7 +140,7 @@ def _no_cookies() -> requests.cookies.RequestsCookieJar:
     return jar
 
 
-class _RejectAll(requests.cookies.cookielib.DefaultCookiePolicy):
+class _RejectAll(DefaultCookiePolicy):
     """Cookies would be shared by every account using the session; Twilio's API needs none."""
 
     def set_ok(self, cookie: Any, request: Any) -> bool:
@@ -203,9 +204,14 @@ class TwilioClient:
         """GET the service's notification settings (Twilio's JSON)."""
         return self._call("GET", "read", service_sid, credentials, None)
 
-    def update(self, service_sid: str, credentials: Credentials, form: dict[str, str]) -> dict[str, Any]:
-        """POST form fields; returns the settings Twilio holds afterwards."""
-        return self._call("POST", "update", service_sid, credentials, form)
+    def update(
+        self, service_sid: str, credentials: Credentials, form: dict[str, str], operation: str = "update"
+    ) -> dict[str, Any]:
+        """POST form fields; returns the settings Twilio holds afterwards.
+
+        ``operation`` (create, update, reset) only words the error message.
+        """
+        return self._call("POST", operation, service_sid, credentials, form)
 
     def _call(
         self,

@@ -109,10 +109,10 @@ def resolve(config: Mapping[str, Any], namespace: str, env: Mapping[str, str]) -
         if not (get["apiKey"] and get["apiSecret"]):
             missing = "apiSecret" if get["apiKey"] else "apiKey"
             problems.append(f"an API key needs both parts: set {where(namespace, missing)}")
-        elif not get["apiKey"].startswith("SK"):  # type: ignore[union-attr]
+        elif not get["apiKey"].startswith("SK"):
             problems.append(f"{namespace}:apiKey must be an API key SID starting with 'SK'")
         else:
-            credentials = Credentials(get["apiKey"], get["apiSecret"],  # type: ignore[arg-type]
+            credentials = Credentials(get["apiKey"], get["apiSecret"],
                                       hint=where(namespace, "apiKey", "apiSecret"))
     elif get["accountSid"] and get["authToken"]:
         if not get["accountSid"].startswith("AC"):

@@ -37,7 +37,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .models import SERVICE_SID_PATTERN, WIRE_FIELDS, set_path
 
 DEFAULT_ACCOUNT_SID = "AC00000000000000000000000000000000"
-DEFAULT_AUTH_TOKEN = "emulator-auth-token"  # noqa: S105  (a well-known local-only value)
+DEFAULT_AUTH_TOKEN = "emulator-auth-token"
 _PATH = re.compile(r"^/v1/Services/([^/]+)/Configuration/Notifications/?$")
 _FORM_FIELDS = {f.form: f for f in WIRE_FIELDS}
 

@@ -22,9 +22,8 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass
-from collections.abc import Awaitable
 from typing import Annotated, Any, Optional, TypeVar, Union
 
 import pulumi
@@ -407,9 +406,9 @@ def _strip_deferred(value: Any) -> tuple[Any, bool]:
 
 
 def _fields_of(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    current: Any = model
+    current: Optional[type[BaseModel]] = model
     for part in loc:
-        field = current.model_fields.get(part) if isinstance(current, type) else None
+        field = current.model_fields.get(part) if current is not None else None
         if field is None:
             return []
         nested = None
@@ -418,7 +417,7 @@ def _fields_of(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
                 args = getattr(meta.inner, "__args__", (meta.inner,))
                 nested = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
         current = nested
-    return list(current.model_fields) if isinstance(current, type) else []
+    return list(current.model_fields) if current is not None else []
 
 
 _TYPE_NAMES = {

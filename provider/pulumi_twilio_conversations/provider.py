@@ -14,10 +14,11 @@ Example (what the engine does)::
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
-from typing import Any, NoReturn, Optional
+from typing import Any, Callable, Optional, TypeVar, cast
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -45,6 +46,20 @@ from .models import (
 )
 
 PROVIDER_KEY = "__provider"
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _user_facing(method: _F) -> _F:
+    """Re-raise our own errors from here, so the user sees our message under a short traceback."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except (TwilioError, ProviderConfigError) as err:
+            raise err.with_traceback(None) from None
+
+    return cast(_F, wrapper)
 
 
 class ProviderConfigError(Exception):
@@ -127,12 +142,14 @@ class ServiceNotificationsProvider(ResourceProvider):
             changes=bool(replaces or changed), replaces=replaces, delete_before_replace=False
         )
 
+    @_user_facing
     def create(self, props: dict[str, Any]) -> CreateResult:
         """One POST of the complete desired settings."""
         sid = props["chat_service_sid"]
         outs = self._post(sid, "create", to_form(props))
         return CreateResult(sid, outs)
 
+    @_user_facing
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """One GET. Returns inputs equal to the live settings, so a refresh records drift as such."""
         client, credentials = self._connection()
@@ -141,12 +158,13 @@ class ServiceNotificationsProvider(ResourceProvider):
         except TwilioError as err:
             if err.not_found:
                 return ReadResult("", {})
-            _fail(err)
+            raise
         outs = _outputs(id_, body, "read")
         inputs = {key: outs[key] for key in SETTINGS_KEYS}
         inputs["chat_service_sid"] = id_
         return ReadResult(id_, outs, inputs)
 
+    @_user_facing
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """One POST carrying only the settings that differ from the live ones."""
         changed = changed_paths(olds, news)
@@ -154,6 +172,7 @@ class ServiceNotificationsProvider(ResourceProvider):
             return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
         return UpdateResult(self._post(id_, "update", to_form(news, only=changed)))
 
+    @_user_facing
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         """One POST that resets every setting to Twilio's default; a service already gone is fine."""
         try:
@@ -164,12 +183,7 @@ class ServiceNotificationsProvider(ResourceProvider):
 
     def _post(self, sid: str, operation: str, form: dict[str, str]) -> dict[str, Any]:
         client, credentials = self._connection()
-        try:
-            body = client.update(sid, credentials, form)
-        except TwilioError as err:
-            if operation == "reset" and err.not_found:
-                raise
-            _fail(err)
+        body = client.update(sid, credentials, form, operation)
         return _outputs(sid, body, operation)
 
 
@@ -181,7 +195,3 @@ def _outputs(sid: str, body: dict[str, Any], operation: str) -> dict[str, Any]:
     outs["chat_service_sid"] = outs["chat_service_sid"] or sid
     return outs
 
-
-def _fail(err: TwilioError) -> NoReturn:
-    # Re-raise without the chain: the user's terminal shows our message, not urllib3's internals.
-    raise err from None

@@ -106,7 +106,7 @@ class ServiceNotifications(dynamic.Resource, module="twilio", name="ServiceNotif
         super().__init__(ServiceNotificationsProvider(config_namespace), resource_name, props, opts)
 
     @staticmethod
-    def get(  # type: ignore[override]
+    def get(
         resource_name: str,
         id: In[str],
         config_namespace: str = DEFAULT_NAMESPACE,

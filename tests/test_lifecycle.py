@@ -1,0 +1,273 @@
+"""The lifecycles users live through, driven over the real dynamic-provider gRPC protocol.
+
+Each test is a session at a terminal: ``up``, ``preview``, ``refresh``, ``destroy`` (see harness.py),
+against the bundled emulator, whose state and request log are the proof.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+import requests
+from pulumi.output import Unknown
+
+from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
+
+from conftest import OTHER_SID, SID, TOKEN, stack_config
+from harness import CheckFailed, ProviderError, ProviderServer, Resource, Stack, serialized_provider
+
+SAMPLE: dict[str, Any] = {
+    "chat_service_sid": SID,
+    "log_enabled": True,
+    "new_message": {"enabled": True, "template": "${PARTICIPANT}: ${MESSAGE}", "sound": "ring",
+                    "badge_count_enabled": True, "with_media": {"enabled": True, "template": "${MEDIA_COUNT} files"}},
+    "added_to_conversation": {"enabled": True, "template": "Added to ${CONVERSATION}"},
+    "removed_from_conversation": {"enabled": False},
+}
+
+
+def program(**overrides: Any) -> dict[str, Any]:
+    props = {**SAMPLE, **overrides}
+    return {"support-push": props}
+
+
+def edit_in_console(emu: Emulator, sid: str, form: dict[str, str]) -> None:
+    """Someone changes the settings outside Pulumi (console, CLI, a script)."""
+    response = requests.post(f"{emu.url}/v1/Services/{sid}/Configuration/Notifications", data=form,
+                             auth=emu.auth, timeout=5)
+    response.raise_for_status()
+
+
+def test_up_creates_with_one_post_then_preview_shows_no_changes(stack: Stack, emulator: Emulator) -> None:
+    plan = stack.up(program())
+    assert plan.steps == {"support-push": "create"}
+    calls = emulator.api_requests()
+    assert [(r.method, len(r.form)) for r in calls] == [("POST", 13)]
+    live = emulator.settings(SID)
+    assert live["new_message"]["template"] == "${PARTICIPANT}: ${MESSAGE}"
+    assert live["new_message"]["with_media"] == {"enabled": True, "template": "${MEDIA_COUNT} files"}
+    assert live["removed_from_conversation"]["template"] is None  # unset stays unset (null)
+
+    emulator.clear_requests()
+    assert stack.preview(program()).changes == {}
+    assert emulator.api_requests() == []  # check and diff make no HTTP call
+
+    outs = stack.outputs("support-push")
+    assert outs["account_sid"] == emulator.auth[0]
+    assert outs["url"].endswith(f"/v1/Services/{SID}/Configuration/Notifications")
+
+
+def test_refresh_right_after_up_changes_nothing(stack: Stack) -> None:
+    stack.up(program())
+    assert stack.refresh() == {"support-push": "same"}
+    assert stack.preview(program()).changes == {}
+
+
+def test_unset_texts_read_back_as_null_or_empty_never_diff(stack: Stack, emulator: Emulator) -> None:
+    minimal = {"x": {"chat_service_sid": SID}}
+    stack.up(minimal)
+    with emulator.state.lock:  # Twilio may report an unset text as "" instead of null
+        emulator.state.services[SID]["new_message"]["sound"] = ""
+    stack.refresh()
+    assert stack.preview(minimal).changes == {}
+
+
+def test_console_edit_shows_as_drift_and_up_repairs_only_those_fields(stack: Stack, emulator: Emulator) -> None:
+    stack.up(program())
+    edit_in_console(emulator, SID, {"NewMessage.Sound": "chime", "LogEnabled": "false"})
+
+    assert stack.refresh() == {"support-push": "changed"}
+    # after refresh, the stored inputs are the live values: the preview diff is exactly the drift
+    stored = stack.state["support-push"].inputs
+    assert stored["new_message"]["sound"] == "chime" and stored["log_enabled"] is False
+    assert stack.preview(program()).changes == {"support-push": "update"}
+
+    emulator.clear_requests()
+    stack.up(program())
+    calls = emulator.api_requests()
+    assert [(r.method, r.form) for r in calls] == [("POST", {"NewMessage.Sound": "ring", "LogEnabled": "true"})]
+    assert emulator.settings(SID)["new_message"]["sound"] == "ring"
+    assert stack.preview(program()).changes == {}
+
+
+def test_drift_is_seen_even_without_refresh_inputs_change(stack: Stack, emulator: Emulator) -> None:
+    # diff compares with live outputs, so a refreshed output alone is enough to plan the repair
+    stack.up(program())
+    edit_in_console(emulator, SID, {"AddedToConversation.Enabled": "false"})
+    stack.refresh()
+    assert stack.preview(program()).changes == {"support-push": "update"}
+
+
+def test_one_nested_change_sends_one_field(stack: Stack, emulator: Emulator) -> None:
+    stack.up(program())
+    changed = program()
+    changed["support-push"]["new_message"] = {**SAMPLE["new_message"],
+                                              "with_media": {"enabled": True, "template": "${MEDIA} attached"}}
+    assert stack.preview(changed).changes == {"support-push": "update"}
+    emulator.clear_requests()
+    stack.up(changed)
+    assert [r.form for r in emulator.api_requests()] == [{"NewMessage.WithMedia.Template": "${MEDIA} attached"}]
+
+
+def test_removing_a_line_resets_that_setting(stack: Stack, emulator: Emulator) -> None:
+    stack.up(program())
+    without = program()
+    del without["support-push"]["added_to_conversation"]
+    emulator.clear_requests()
+    stack.up(without)
+    assert [r.form for r in emulator.api_requests()] == [
+        {"AddedToConversation.Enabled": "false", "AddedToConversation.Template": ""}]
+    assert emulator.settings(SID)["added_to_conversation"] == {"enabled": False, "template": None, "sound": None}
+
+
+def test_unknown_service_sid_during_preview_plans_a_replace(stack: Stack, emulator: Emulator) -> None:
+    stack.up(program())
+    unknown = program(chat_service_sid=Unknown())  # type: ignore[no-untyped-call]
+    assert stack.preview(unknown).changes == {"support-push": "replace"}
+    fresh = Stack(stack.server)
+    assert fresh.preview(unknown).changes == {"support-push": "create"}
+
+
+def test_switching_service_sets_the_new_one_then_resets_the_old(stack: Stack, emulator: Emulator) -> None:
+    stack.up(program())
+    moved = program(chat_service_sid=OTHER_SID)
+    assert stack.preview(moved).changes == {"support-push": "replace"}
+    emulator.clear_requests()
+    stack.up(moved)
+    calls = emulator.api_requests()
+    assert [r.path.split("/")[3] for r in calls] == [OTHER_SID, SID]  # create before delete
+    assert emulator.settings(OTHER_SID)["new_message"]["sound"] == "ring"
+    assert emulator.settings(SID) == default_settings_raw()
+
+
+def test_service_deleted_outside_the_stack(stack: Stack, emulator: Emulator) -> None:
+    stack.up(program())
+    emulator.state.remove_service(SID)
+    assert stack.refresh() == {"support-push": "deleted"}
+    assert stack.state == {}
+    stack.destroy()  # nothing left to do, and no failure
+
+
+def test_destroy_of_a_service_already_gone_succeeds(stack: Stack, emulator: Emulator) -> None:
+    stack.up(program())
+    emulator.state.remove_service(SID)
+    stack.destroy()
+    assert stack.state == {}
+
+
+def test_destroy_resets_every_setting_to_defaults(stack: Stack, emulator: Emulator) -> None:
+    stack.up(program())
+    emulator.clear_requests()
+    stack.destroy()
+    calls = emulator.api_requests()
+    assert len(calls) == 1 and calls[0].method == "POST" and len(calls[0].form) == 13
+    assert emulator.settings(SID) == default_settings_raw()
+
+
+def test_resource_get_reads_live_settings(stack: Stack, emulator: Emulator) -> None:
+    edit_in_console(emulator, SID, {"NewMessage.Enabled": "true", "NewMessage.Template": "hello"})
+    outs = stack.get("adopted", SID)
+    assert outs["new_message"]["enabled"] is True and outs["new_message"]["template"] == "hello"
+    with pytest.raises(LookupError):
+        stack.get("missing", "IS" + "9" * 32)
+
+
+def test_check_failure_reaches_the_user_and_sends_nothing(stack: Stack, emulator: Emulator) -> None:
+    bad = program(new_mesage={"enabled": True}, log_enabled="yes")
+    with pytest.raises(CheckFailed) as caught:
+        stack.preview(bad)
+    fields = [f for f, _ in caught.value.failures]
+    assert fields == ["log_enabled", "new_mesage"]
+    assert "did you mean 'new_message'" in str(caught.value)
+    assert emulator.api_requests() == []
+
+
+def test_template_warnings_reach_the_provider_output(stack: Stack, server: ProviderServer) -> None:
+    stack.preview(program(added_to_conversation={"template": "${MESSAGE}"}))
+    server.stop()  # flush stderr
+    assert "warning: ServiceNotifications added_to_conversation.template: '${MESSAGE}'" in server.stderr
+
+
+def test_unknown_service_is_a_clear_error(stack: Stack) -> None:
+    with pytest.raises(ProviderError) as caught:
+        stack.up(program(chat_service_sid="IS" + "9" * 32))
+    message = str(caught.value)
+    assert "could not create notification settings of service IS999" in message
+    assert "HTTP 404, Twilio error 20404" in message
+
+
+def test_bad_credentials_error_names_the_keys_not_the_secret(emulator: Emulator) -> None:
+    config = stack_config(emulator)
+    config["twilio:authToken"] = "wrong-" + TOKEN
+    with ProviderServer(config) as server:
+        with pytest.raises(ProviderError) as caught:
+            Stack(server).up(program())
+        message = str(caught.value)
+    assert "HTTP 401, Twilio error 20003" in message
+    assert "twilio:accountSid + twilio:authToken (or TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN)" in message
+    assert TOKEN not in message
+    assert base64.b64encode(f"{emulator.auth[0]}:wrong-{TOKEN}".encode()).decode() not in message
+
+
+def test_missing_credentials_fail_at_preview_naming_key_and_variable(emulator: Emulator) -> None:
+    with ProviderServer({"twilio:baseUrl": emulator.url}) as server:
+        with pytest.raises(CheckFailed) as caught:
+            Stack(server).preview(program())
+    message = str(caught.value)
+    assert "twilio:accountSid" in message and "TWILIO_ACCOUNT_SID" in message
+    assert "twilio:authToken" in message and "TWILIO_AUTH_TOKEN" in message
+    assert emulator.api_requests() == []
+
+
+def test_credentials_from_the_environment(emulator: Emulator) -> None:
+    account, token = emulator.auth
+    env = {"TWILIO_ACCOUNT_SID": account, "TWILIO_AUTH_TOKEN": token, "TWILIO_CONVERSATIONS_BASE_URL": emulator.url}
+    with ProviderServer({}, env=env) as server:
+        Stack(server).up(program())
+    assert emulator.settings(SID)["log_enabled"] is True
+
+
+def test_api_key_credentials(emulator: Emulator) -> None:
+    key, secret = "SK" + "5" * 32, "api-secret-value"
+    emulator.state.api_keys[key] = (secret, emulator.auth[0])
+    config = {"twilio:apiKey": key, "twilio:apiSecret": secret, "twilio:baseUrl": emulator.url}
+    with ProviderServer(config) as server:
+        stack = Stack(server)
+        stack.up(program())
+        assert stack.outputs("support-push")["account_sid"] == emulator.auth[0]
+    assert emulator.api_requests()[0].username == key
+
+
+def test_two_accounts_in_one_stack_use_their_own_credentials() -> None:
+    acct_us, acct_eu = "AC" + "1" * 32, "AC" + "2" * 32
+    with Emulator(accounts={acct_us: "token-us", acct_eu: "token-eu"}) as emu:
+        emu.state.add_service(SID, acct_us)
+        emu.state.add_service(OTHER_SID, acct_eu)
+        config = {"twilio:accountSid": acct_us, "twilio:authToken": "token-us", "twilio:baseUrl": emu.url,
+                  "twilio-eu:accountSid": acct_eu, "twilio-eu:authToken": "token-eu", "twilio-eu:baseUrl": emu.url}
+        with ProviderServer(config) as server:
+            stack = Stack(server)
+            stack.up({
+                "us": Resource({**SAMPLE, "chat_service_sid": SID}),
+                "eu": Resource({**SAMPLE, "chat_service_sid": OTHER_SID}, namespace="twilio-eu"),
+            })
+            assert stack.outputs("us")["account_sid"] == acct_us
+            assert stack.outputs("eu")["account_sid"] == acct_eu
+            by_service = {r.path.split("/")[3]: r.username for r in emu.api_requests()}
+            assert by_service == {SID: acct_us, OTHER_SID: acct_eu}
+            stack.refresh()
+            stack.destroy()
+        assert {r.username for r in emu.api_requests() if SID in r.path} == {acct_us}
+        assert {r.username for r in emu.api_requests() if OTHER_SID in r.path} == {acct_eu}
+
+
+def test_serialized_provider_is_small_and_holds_no_credential(stack: Stack) -> None:
+    stack.up(program())
+    stored = stack.state["support-push"].outputs["__provider"]
+    assert len(stored) < 1024
+    decoded = base64.b64decode(stored)
+    assert TOKEN.encode() not in decoded and b"http" not in decoded
+    assert b"pulumi_twilio_conversations.provider" in decoded  # by reference, not by value
+    assert stored == serialized_provider()

@@ -1,0 +1,252 @@
+"""Tables for the pure parts: wire mapping, defaults, validation, warnings and diff."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi.output import Unknown
+
+from pulumi_twilio_conversations import AddedToConversation, NewMessage, WithMedia
+from pulumi_twilio_conversations.models import (
+    WIRE_FIELDS,
+    changed_paths,
+    default_settings,
+    from_api,
+    template_warnings,
+    to_form,
+    validate_settings,
+)
+
+SID = "IS" + "0123456789abcdef" * 2
+SPEC = Path(os.environ.get("TWILIO_CONVERSATIONS_SPEC", Path(__file__).resolve().parents[2] / "shared" /
+                           "twilio-oai" / "twilio_conversations_v1.json"))
+OPERATION = "/v1/Services/{ChatServiceSid}/Configuration/Notifications"
+
+
+def checked(**values: Any) -> dict[str, Any]:
+    inputs, problems = validate_settings({"chat_service_sid": SID, **values})
+    assert problems == []
+    return inputs
+
+
+# --- wire mapping -----------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not SPEC.exists(), reason=f"Twilio's OpenAPI spec not found at {SPEC}")
+def test_form_fields_are_exactly_the_ones_twilio_declares() -> None:
+    spec = json.loads(SPEC.read_text())
+    post = spec["paths"][OPERATION]["post"]
+    declared = post["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["properties"]
+    assert {f.form for f in WIRE_FIELDS} == set(declared)
+    for f in WIRE_FIELDS:
+        assert declared[f.form]["type"] == ("boolean" if f.kind is bool else "string"), f.form
+
+
+@pytest.mark.parametrize(
+    ("values", "only", "form"),
+    [
+        ({"log_enabled": True}, ["log_enabled"], {"LogEnabled": "true"}),
+        ({}, ["log_enabled"], {"LogEnabled": "false"}),
+        ({"new_message": {"template": "${MESSAGE}"}}, ["new_message.template"], {"NewMessage.Template": "${MESSAGE}"}),
+        ({}, ["new_message.sound"], {"NewMessage.Sound": ""}),  # empty clears the sound
+        ({"new_message": {"badge_count_enabled": True}}, ["new_message.badge_count_enabled"],
+         {"NewMessage.BadgeCountEnabled": "true"}),
+        ({"new_message": {"with_media": {"enabled": True}}}, ["new_message.with_media.enabled"],
+         {"NewMessage.WithMedia.Enabled": "true"}),
+        ({"new_message": {"with_media": {"template": "${MEDIA_COUNT}"}}}, ["new_message.with_media.template"],
+         {"NewMessage.WithMedia.Template": "${MEDIA_COUNT}"}),
+        ({"added_to_conversation": {"sound": "ring"}}, ["added_to_conversation.sound"],
+         {"AddedToConversation.Sound": "ring"}),
+        ({"removed_from_conversation": {"enabled": True}}, ["removed_from_conversation.enabled"],
+         {"RemovedFromConversation.Enabled": "true"}),
+    ],
+)
+def test_to_form(values: dict[str, Any], only: list[str], form: dict[str, str]) -> None:
+    assert to_form(checked(**values), only=only) == form
+
+
+def test_full_form_has_all_thirteen_fields() -> None:
+    form = to_form(checked())
+    assert len(form) == 13
+    assert all(v in ("false", "") for v in form.values())
+
+
+def test_from_api_reads_twilio_example_and_treats_null_as_unset() -> None:
+    body = {
+        "account_sid": "AC" + "a" * 32, "chat_service_sid": SID, "log_enabled": True,
+        "added_to_conversation": {"enabled": False, "template": None, "sound": "ring"},
+        "new_message": {"enabled": True, "template": "${MESSAGE}", "badge_count_enabled": None, "sound": None,
+                        "with_media": None},
+        "removed_from_conversation": None,
+        "url": "https://conversations.twilio.com/v1/Services/x/Configuration/Notifications",
+    }
+    outs = from_api(body)
+    assert outs["new_message"] == {"enabled": True, "template": "${MESSAGE}", "sound": "", "badge_count_enabled": False,
+                                   "with_media": {"enabled": False, "template": ""}}
+    assert outs["added_to_conversation"] == {"enabled": False, "template": "", "sound": "ring"}
+    assert outs["removed_from_conversation"] == {"enabled": False, "template": "", "sound": ""}
+    assert outs["account_sid"].startswith("AC")
+
+
+@pytest.mark.parametrize("body", [[], "x", {"log_enabled": "yes"}, {"new_message": {"enabled": 1}},
+                                  {"account_sid": 5}])
+def test_from_api_rejects_wrong_types(body: Any) -> None:
+    with pytest.raises(ValueError):
+        from_api(body)
+
+
+def test_round_trip_form_to_api_back() -> None:
+    desired = checked(log_enabled=True, new_message={"enabled": True, "template": "t ${MESSAGE}", "sound": "s",
+                                                     "with_media": {"enabled": True, "template": "m"}},
+                      removed_from_conversation={"sound": "bye"})
+    # what a server that stores the form and echoes it back would answer
+    body: dict[str, Any] = {}
+    form = to_form(desired)
+    for f in WIRE_FIELDS:
+        node = body
+        *head, leaf = f.path.split(".")
+        for part in head:
+            node = node.setdefault(part, {})
+        raw = form[f.form]
+        node[leaf] = (raw == "true") if f.kind is bool else (raw or None)
+    outs = from_api(body)
+    assert changed_paths(outs, desired) == []
+
+
+# --- defaults -----------------------------------------------------------------------------------------
+
+def test_omitted_settings_are_twilio_defaults() -> None:
+    inputs = checked()
+    del inputs["chat_service_sid"]
+    assert inputs == default_settings()
+    assert default_settings()["new_message"] == {"enabled": False, "template": "", "sound": "",
+                                                 "badge_count_enabled": False,
+                                                 "with_media": {"enabled": False, "template": ""}}
+
+
+def test_models_and_dicts_are_the_same_input() -> None:
+    from_models = checked(new_message=NewMessage(enabled=True, with_media=WithMedia(template="${MEDIA}")),
+                          added_to_conversation=AddedToConversation(sound="ring"))
+    from_dicts = checked(new_message={"enabled": True, "with_media": {"template": "${MEDIA}"}},
+                         added_to_conversation={"sound": "ring"})
+    assert from_models == from_dicts
+
+
+def test_null_and_empty_string_are_the_same() -> None:
+    assert checked(new_message={"template": None}) == checked(new_message={"template": ""}) == checked()
+
+
+# --- check failures -------------------------------------------------------------------------------------
+
+BAD_INPUTS: list[tuple[dict[str, Any], str, str]] = [
+    # (inputs, field named, words the reason must contain)
+    ({"chat_service_sid": "XS" + "0" * 32}, "chat_service_sid", "'IS' followed by 32 hex"),
+    ({"chat_service_sid": "IS123"}, "chat_service_sid", "32 hex"),
+    ({"chat_service_sid": "IS" + "g" * 32}, "chat_service_sid", "32 hex"),
+    ({"chat_service_sid": 12}, "chat_service_sid", "must be a string"),
+    ({}, "chat_service_sid", "is required"),
+    ({"log_enabled": "true"}, "log_enabled", "must be a boolean"),
+    ({"log_enabled": 1}, "log_enabled", "must be a boolean"),
+    ({"new_message": {"enabled": "yes"}}, "new_message.enabled", "must be a boolean"),
+    ({"new_message": {"template": 5}}, "new_message.template", "must be a string"),
+    ({"new_message": {"template": {"a": 1}}}, "new_message.template", "must be a string"),
+    ({"new_message": "on"}, "new_message", "must be an object"),
+    ({"new_message": {"with_media": {"sound": "x"}}}, "new_message.with_media.sound", "unknown field 'sound'"),
+    ({"new_mesage": {}}, "new_mesage", "did you mean 'new_message'"),
+    ({"new_message": {"enbled": True}}, "new_message.enbled", "did you mean 'enabled'"),
+    ({"added_to_conversation": {"template": "${MESSAGE"}}, "added_to_conversation.template", "write '${MESSAGE}'"),
+    ({"new_message": {"template": "$MESSAGE}"}}, "new_message.template", "write '${MESSAGE}'"),
+    ({"new_message": {"template": "hi $PARTICIPANT"}}, "new_message.template", "write '${PARTICIPANT}'"),
+    ({"new_message": {"template": "hi {MESSAGE}"}}, "new_message.template", "write '${MESSAGE}'"),
+    ({"new_message": {"template": "x ${}"}}, "new_message.template", "empty placeholder"),
+    ({"removed_from_conversation": {"sound": "a\x00b"}}, "removed_from_conversation.sound", "control character"),
+    ({"new_message": {"template": "x" * 5000}}, "new_message.template", "the limit is 1024"),
+]
+
+
+@pytest.mark.parametrize(("values", "field", "words"), BAD_INPUTS)
+def test_check_failure_names_field_and_fix(values: dict[str, Any], field: str, words: str) -> None:
+    inputs = {"chat_service_sid": SID, **values} if "chat_service_sid" not in values and values != {} else values
+    _, problems = validate_settings(inputs)
+    assert problems, f"{values} was accepted"
+    assert any(p.field == field and words in p.reason for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["plain text", "${CONVERSATION}: ${PARTICIPANT} said ${MESSAGE}", "50% off, $5 only", "{curly}", "ünïcode 🎉",
+     "line\nbreak\ttab", ""],
+)
+def test_good_templates_pass(template: str) -> None:
+    checked(new_message={"template": template})
+
+
+# --- warnings -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"new_message": {"template": "${MEDIA_COUNT} files"}}, ["new_message.template"]),
+        ({"new_message": {"with_media": {"template": "${MEDIA_COUNT} files"}}}, []),
+        ({"added_to_conversation": {"template": "${MESSAGE}"}}, ["added_to_conversation.template"]),
+        ({"removed_from_conversation": {"template": "${CONVERSATION}"}}, []),
+        ({"new_message": {"template": "x" * 179}}, ["new_message.template"]),
+        ({"new_message": {"template": "x" * 178}}, []),
+    ],
+)
+def test_template_warnings(values: dict[str, Any], expected: list[str]) -> None:
+    assert [w.field for w in template_warnings(checked(**values))] == expected
+
+
+# --- unknown values during preview ------------------------------------------------------------------------
+
+def test_unknowns_pass_through_check() -> None:
+    unknown_sid, unknown_flag, unknown_obj = Unknown(), Unknown(), Unknown()  # type: ignore[no-untyped-call]
+    inputs, problems = validate_settings({"chat_service_sid": unknown_sid, "new_message": {"enabled": unknown_flag},
+                                          "added_to_conversation": unknown_obj})
+    assert problems == []
+    assert inputs["chat_service_sid"] is unknown_sid
+    assert inputs["new_message"]["enabled"] is unknown_flag
+    assert inputs["new_message"]["template"] == ""
+    assert inputs["added_to_conversation"] is unknown_obj
+
+
+def test_known_parts_are_still_validated_next_to_unknowns() -> None:
+    _, problems = validate_settings({"chat_service_sid": Unknown(),  # type: ignore[no-untyped-call]
+                                     "new_message": {"enabled": "yes"}})
+    assert [p.field for p in problems] == ["new_message.enabled"]
+
+
+# --- diff ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("live", "desired", "changed"),
+    [
+        ({}, {}, []),
+        ({"log_enabled": True}, {}, ["log_enabled"]),
+        ({}, {"new_message": {"template": "a"}}, ["new_message.template"]),
+        ({"new_message": {"template": "a"}}, {"new_message": {"template": "a"}}, []),
+        ({"new_message": {"with_media": {"enabled": True}}}, {}, ["new_message.with_media.enabled"]),
+        ({"added_to_conversation": {"sound": "x"}, "removed_from_conversation": {"enabled": True}},
+         {"added_to_conversation": {"sound": "y"}},
+         ["added_to_conversation.sound", "removed_from_conversation.enabled"]),
+    ],
+)
+def test_changed_paths(live: dict[str, Any], desired: dict[str, Any], changed: list[str]) -> None:
+    assert changed_paths(checked(**live), checked(**desired)) == changed
+
+
+def test_diff_treats_null_like_empty_and_missing() -> None:
+    live = checked()
+    live["new_message"]["template"] = None
+    del live["added_to_conversation"]["sound"]
+    assert changed_paths(live, checked()) == []
+
+
+def test_unknown_value_counts_as_a_change() -> None:
+    desired = checked()
+    desired["new_message"]["sound"] = Unknown()  # type: ignore[no-untyped-call]
+    assert changed_paths(checked(), desired) == ["new_message.sound"]
