@@ -361,7 +361,7 @@ class Emulator:
         return sid, self.state.accounts[sid]
 
     def start(self) -> Emulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 

@@ -7,6 +7,7 @@ from typing import Any, Optional, Union
 
 import pulumi
 from pulumi import dynamic
+from pydantic import BaseModel
 
 from .config import DEFAULT_NAMESPACE
 from .models import (
@@ -28,7 +29,7 @@ def _as_input(value: Any) -> Any:
     """Models become plain dicts (keeping Outputs inside); omitted fields are left out."""
     if isinstance(value, pulumi.Output) or _is_deferred(value):
         return value
-    if hasattr(value, "model_fields"):
+    if isinstance(value, BaseModel):
         value = {k: getattr(value, k) for k in type(value).model_fields}
     if isinstance(value, Mapping):
         return {k: _as_input(v) for k, v in value.items() if v is not None}

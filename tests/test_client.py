@@ -1,0 +1,143 @@
+"""The HTTP client against the emulator: endpoints, retries, faults and error messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from pulumi_twilio_conversations.client import (
+    USER_AGENT,
+    Credentials,
+    HttpSettings,
+    TwilioClient,
+    TwilioError,
+    check_base_url,
+    regional_base_url,
+)
+from pulumi_twilio_conversations.emulator import Emulator
+
+from conftest import ACCOUNT, SID, TOKEN
+
+CREDS = Credentials(ACCOUNT, TOKEN, hint="twilio:accountSid + twilio:authToken")
+
+
+def fast(emu: Emulator, **overrides: float) -> TwilioClient:
+    settings = dict(base_url=emu.url, max_retries=3, backoff_factor=0.01, backoff_max=0.05, backoff_jitter=0.0,
+                    retry_after_max=1, connect_timeout=1.0, read_timeout=0.5)
+    settings.update(overrides)
+    return TwilioClient(HttpSettings(**settings))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("region", "edge", "url"),
+    [
+        (None, None, "https://conversations.twilio.com"),
+        ("ie1", None, "https://conversations.ie1.twilio.com"),
+        ("ie1", "dublin", "https://conversations.dublin.ie1.twilio.com"),
+        (None, "sydney", "https://conversations.sydney.us1.twilio.com"),
+    ],
+)
+def test_regional_base_url(region: str, edge: str, url: str) -> None:
+    assert regional_base_url(region, edge) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://conversations.twilio.com", True),
+        ("http://127.0.0.1:8787", True),
+        ("http://localhost:8787/", True),
+        ("http://[::1]:8787", True),
+        ("http://10.0.0.5:8787", False),
+        ("http://conversations.twilio.com", False),
+        ("ftp://x", False),
+        ("https://user:pw@host", False),
+        ("not a url", False),
+    ],
+)
+def test_base_url_rules(url: str, ok: bool) -> None:
+    if ok:
+        assert not check_base_url(url).endswith("/")
+    else:
+        with pytest.raises(ValueError):
+            check_base_url(url)
+
+
+def test_fetch_sends_auth_user_agent_and_accept(emulator: Emulator) -> None:
+    body = fast(emulator).fetch(SID, CREDS)
+    assert body["chat_service_sid"] == SID
+    (request,) = emulator.api_requests()
+    assert request.username == ACCOUNT
+    assert request.headers["User-Agent"] == USER_AGENT and USER_AGENT.startswith("pulumi-twilio-conversations/")
+    assert request.headers["Accept"] == "application/json"
+    assert "Authorization" not in request.headers  # the emulator never records it
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_transient_failures_then_success_take_n_plus_one_requests(emulator: Emulator, status: int) -> None:
+    emulator.inject(status=status, count=2)
+    fast(emulator).update(SID, CREDS, {"LogEnabled": "true"})
+    assert len(emulator.api_requests()) == 3
+    assert emulator.settings(SID)["log_enabled"] is True
+
+
+def test_retry_after_is_honoured(emulator: Emulator) -> None:
+    emulator.inject(status=429, retry_after=1, count=1)
+    fast(emulator).fetch(SID, CREDS)
+    first, second = emulator.api_requests()
+    assert second.time - first.time >= 0.9
+
+
+def test_connection_reset_is_retried(emulator: Emulator) -> None:
+    emulator.inject(reset=True, count=1)
+    fast(emulator).fetch(SID, CREDS)
+    assert len(emulator.api_requests()) == 2
+
+
+def test_slow_answer_times_out_and_is_retried(emulator: Emulator) -> None:
+    emulator.inject(delay=1.0, count=1)
+    fast(emulator).update(SID, CREDS, {"LogEnabled": "true"})
+    assert len(emulator.api_requests()) == 2
+
+
+def test_persistent_failure_gives_one_clear_error(emulator: Emulator) -> None:
+    emulator.inject(status=503, count=-1)
+    with pytest.raises(TwilioError) as caught:
+        fast(emulator).update(SID, CREDS, {"LogEnabled": "true"}, operation="create")
+    message = str(caught.value)
+    assert f"could not create notification settings of service {SID}" in message
+    assert "HTTP 503, Twilio error 20500: Injected fault" in message
+    assert caught.value.status == 503 and caught.value.code == 20500
+    assert len(emulator.api_requests()) == 4  # 1 + max_retries
+
+
+def test_unreachable_host_is_a_clear_error() -> None:
+    with Emulator() as emu:
+        url = emu.url
+    client = TwilioClient(HttpSettings(base_url=url, max_retries=1, backoff_factor=0.01))
+    with pytest.raises(TwilioError) as caught:
+        client.fetch(SID, CREDS)
+    assert caught.value.status is None
+    assert "connection failed" in str(caught.value) and SID in str(caught.value)
+
+
+def test_non_json_success_is_a_clear_error(emulator: Emulator) -> None:
+    emulator.inject(body="<html>gateway</html>", count=1)
+    with pytest.raises(TwilioError, match="not a JSON object"):
+        fast(emulator).fetch(SID, CREDS)
+
+
+def test_bad_credentials_hint_names_keys_never_the_token(emulator: Emulator) -> None:
+    wrong = Credentials(ACCOUNT, "nope-" + TOKEN, hint=CREDS.hint)
+    with pytest.raises(TwilioError) as caught:
+        fast(emulator).fetch(SID, wrong)
+    assert caught.value.code == 20003
+    assert "Check the credentials: twilio:accountSid + twilio:authToken" in str(caught.value)
+    assert TOKEN not in str(caught.value) and TOKEN not in repr(wrong)
+    assert len(emulator.api_requests()) == 1  # a 401 is not retried
+
+
+def test_one_session_reused_across_calls(emulator: Emulator) -> None:
+    client = fast(emulator)
+    for _ in range(5):
+        client.fetch(SID, CREDS)
+    assert client.sessions_created == 1
