@@ -1,0 +1,61 @@
+"""Existing stacks keep working across releases.
+
+``fixtures/state-0.1.0.json`` is a resource's state (serialized provider, inputs, outputs) recorded
+once with release 0.1.0. Renaming the provider's module or class, or changing what it pickles,
+breaks real stacks: these tests fail first.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import dill
+import pytest
+import requests
+
+from pulumi_twilio_conversations import ServiceNotificationsProvider
+from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
+from pulumi_twilio_conversations.models import to_form
+
+from harness import Stack, StateEntry
+
+FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("state-*.json"))
+
+
+def load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+def adopt_recorded(stack: Stack, emulator: Emulator, recorded: dict[str, Any]) -> None:
+    """Put the recorded state in the stack and the matching live settings in the emulator."""
+    stack.state[recorded["name"]] = StateEntry(recorded["id"], recorded["inputs"], recorded["outputs"])
+    requests.post(f"{emulator.url}/v1/Services/{recorded['id']}/Configuration/Notifications",
+                  data=to_form(recorded["outputs"]), auth=emulator.auth, timeout=5).raise_for_status()
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_recorded_provider_still_unpickles_to_the_provider(path: Path) -> None:
+    provider = dill.loads(base64.b64decode(load(path)["outputs"]["__provider"]))
+    assert isinstance(provider, ServiceNotificationsProvider)
+    assert provider.config_namespace == "twilio"
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_recorded_state_refreshes_updates_and_destroys(path: Path, stack: Stack, emulator: Emulator) -> None:
+    recorded = load(path)
+    adopt_recorded(stack, emulator, recorded)
+    stack.refresh()  # reads with the recorded __provider
+    assert stack.state[recorded["name"]].outputs["new_message"] == recorded["outputs"]["new_message"]
+
+    program = {k: v for k, v in recorded["inputs"].items() if k != "__provider"}
+    assert stack.preview({recorded["name"]: program}).changes == {}
+    changed = {**program, "log_enabled": not program["log_enabled"]}
+    emulator.clear_requests()
+    assert stack.up({recorded["name"]: changed}).changes == {recorded["name"]: "update"}
+    assert [r.form for r in emulator.api_requests()] == [{"LogEnabled": "false" if program["log_enabled"] else "true"}]
+
+    stack.destroy()
+    assert emulator.settings(recorded["id"]) == default_settings_raw()
