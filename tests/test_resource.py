@@ -91,7 +91,8 @@ def test_outputs_from_other_resources_are_accepted_anywhere(mocks: Recorder) -> 
 @pytest.mark.parametrize(
     ("kwargs", "words"),
     [
-        ({"chat_service_sid": "CH" + "0" * 32}, "chat_service_sid: 'CH"),
+        ({"chat_service_sid": "CH" + "0" * 32},
+         "chat_service_sid: is not a Conversations Service SID (got 34 characters starting with 'CH')"),
         ({"chat_service_sid": SID, "log_enabled": "true"}, "log_enabled: must be a boolean"),
         ({"chat_service_sid": SID, "new_message": {"tempalte": "x"}}, "did you mean 'template'"),
         ({"chat_service_sid": SID, "added_to_conversation": {"template": "${CONVERSATION"}},

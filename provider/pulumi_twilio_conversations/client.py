@@ -241,6 +241,8 @@ class TwilioClient:
 
 
 def _transport_reason(err: requests.RequestException) -> str:
+    if isinstance(err, requests.exceptions.SSLError):
+        return "TLS handshake failed (is the server's certificate trusted and issued for this host?)"
     if isinstance(err, requests.Timeout):
         return "timed out"
     if isinstance(err, requests.ConnectionError):
@@ -253,7 +255,7 @@ def _parse(response: requests.Response, operation: str, service_sid: str, hint: 
         body = response.json()
     except (ValueError, json.JSONDecodeError):
         body = None
-    if response.ok:
+    if 200 <= response.status_code < 300:
         if not isinstance(body, dict):
             raise TwilioError(
                 operation, service_sid, response.status_code, None,

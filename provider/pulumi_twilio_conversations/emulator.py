@@ -27,6 +27,7 @@ import io
 import json
 import re
 import socket
+import ssl
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -50,7 +51,8 @@ class Fault:
     ``retry_after``: add a ``Retry-After`` header (seconds). ``delay``: sleep this long first.
     ``reset``: close the connection without answering. ``body``: send this raw body instead
     (with status 200 unless ``status`` is set). ``count``: how many requests it hits (-1: all).
-    ``methods``: only these methods (e.g. ``["POST"]``).
+    ``methods``: only these methods (e.g. ``["POST"]``). ``headers``: extra response headers
+    (``{"Location": ...}`` with a 3xx status makes a redirect).
     """
 
     status: Optional[int] = None
@@ -60,6 +62,7 @@ class Fault:
     body: Optional[str] = None
     count: int = 1
     methods: Optional[list[str]] = None
+    headers: Optional[dict[str, str]] = None
 
 
 @dataclass
@@ -69,6 +72,7 @@ class RecordedRequest:
     form: dict[str, str]
     headers: dict[str, str]
     username: Optional[str]
+    client_port: int = 0
     status: int = 0
     time: float = field(default_factory=time.time)
 
@@ -200,7 +204,8 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items() if k.lower() != "authorization"}
         form_pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True) if body else []
         auth = state.authenticate(self.headers.get("Authorization"))
-        self._record = RecordedRequest(method, path, dict(form_pairs), headers, auth[0] if auth else None)
+        self._record = RecordedRequest(method, path, dict(form_pairs), headers, auth[0] if auth else None,
+                                       self.client_address[1])
         with state.lock:
             state.requests.append(self._record)
         fault = state.take_fault(method)
@@ -213,11 +218,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.close()
                 self.wfile = io.BytesIO()  # the handler flushes wfile afterwards; the socket is gone
                 return
+            extra = dict(fault.headers or {})
+            if fault.retry_after is not None:
+                extra["Retry-After"] = str(fault.retry_after)
             if fault.body is not None:
-                self._send(fault.status or 200, fault.body)
+                self._send(fault.status or 200, fault.body, extra)
                 return
             if fault.status is not None:
-                extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 code = 20429 if fault.status == 429 else 20500
                 self._send(fault.status, _error(fault.status, code, "Injected fault"), extra)
                 return
@@ -344,11 +351,19 @@ class Emulator:
         accounts: Optional[dict[str, str]] = None,
         api_keys: Optional[dict[str, tuple[str, str]]] = None,
         services: Optional[list[str]] = None,
+        tls: Optional[tuple[str, str]] = None,
     ) -> None:
+        """``tls``: (certificate file, key file) to serve https instead of http."""
         self.state = EmulatorState(accounts, api_keys)
         self._server = _Server((host, port), _Handler)
         self._server.state = self.state
-        self.url = f"http://{host}:{self._server.server_address[1]}"
+        scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://{host}:{self._server.server_address[1]}"
         self.state.base_url = self.url
         for sid in services or []:
             self.state.add_service(sid)

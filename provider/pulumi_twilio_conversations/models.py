@@ -132,9 +132,11 @@ ServiceSid = Annotated[StrictStr, AfterValidator(lambda v: _check_sid(v))]
 
 def _check_sid(value: str) -> str:
     if not re.fullmatch(SERVICE_SID_PATTERN, value):
+        # Only the prefix and length are echoed: a credential pasted here must not reach the logs.
         raise ValueError(
-            f"{_show(value)} is not a Conversations Service SID: it must be 'IS' followed by 32 hex "
-            "characters (copy it from the Twilio console, Conversations > Manage > Services)"
+            f"is not a Conversations Service SID (got {len(value)} characters starting with {value[:2]!r}): "
+            "it must be 'IS' followed by 32 hex characters (copy it from the Twilio console, "
+            "Conversations > Manage > Services)"
         )
     return value
 
