@@ -26,7 +26,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 from pulumi.runtime._serialization import _serialize
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
-from pulumi.runtime.rpc import UNKNOWN
+from pulumi.runtime.rpc import UNKNOWN, _special_secret_sig, _special_sig_key
 
 from pulumi_twilio_conversations import ServiceNotificationsProvider
 from pulumi_twilio_conversations.resource import _as_input
@@ -64,6 +64,10 @@ def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
         return value
 
     return unmarshal(json_format.MessageToDict(struct))  # type: ignore[no-any-return]
+
+
+def _secret(value: Any) -> dict[str, Any]:
+    return {_special_sig_key: _special_secret_sig, "value": value}
 
 
 class ProviderError(Exception):
@@ -131,7 +135,9 @@ class ProviderServer:
 
     # One method per RPC; props are plain dicts (Unknown() for unknowns).
     def configure(self, config: Mapping[str, Any]) -> None:
-        self._rpc("Configure", provider_pb2.ConfigureRequest(args=to_struct(config), acceptSecrets=True))
+        """Stack config as the engine sends it: secret values (tokens, secrets) wrapped as secrets."""
+        wrapped = {k: _secret(v) if k.endswith(("Token", "Secret")) else v for k, v in config.items()}
+        self._rpc("Configure", provider_pb2.ConfigureRequest(args=to_struct(wrapped), acceptSecrets=True))
 
     def check(self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         resp = self._rpc("Check", provider_pb2.CheckRequest(urn=urn, olds=to_struct(olds), news=to_struct(news)))
