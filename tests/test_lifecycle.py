@@ -271,3 +271,22 @@ def test_serialized_provider_is_small_and_holds_no_credential(stack: Stack) -> N
     assert TOKEN.encode() not in decoded and b"http" not in decoded
     assert b"pulumi_twilio_conversations.provider" in decoded  # by reference, not by value
     assert stored == serialized_provider()
+
+
+def test_moving_to_another_config_namespace_updates_the_provider_without_http() -> None:
+    acct_old, acct_new = "AC" + "1" * 32, "AC" + "2" * 32
+    with Emulator(accounts={acct_old: "token-old", acct_new: "token-new"}) as emu:
+        emu.state.add_service(SID, acct_new)
+        config = {"twilio:accountSid": acct_new, "twilio:authToken": "token-new", "twilio:baseUrl": emu.url,
+                  "twilio-next:accountSid": acct_new, "twilio-next:authToken": "token-new",
+                  "twilio-next:baseUrl": emu.url}
+        with ProviderServer(config) as server:
+            stack = Stack(server)
+            stack.up({"push": Resource(dict(SAMPLE))})
+            emu.clear_requests()
+            moved = {"push": Resource(dict(SAMPLE), namespace="twilio-next")}
+            assert stack.preview(moved).changes == {"push": "update"}
+            stack.up(moved)
+            assert emu.api_requests() == []
+            assert stack.state["push"].outputs["__provider"] == serialized_provider("twilio-next")
+            assert stack.preview(moved).changes == {}

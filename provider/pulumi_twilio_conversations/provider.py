@@ -14,12 +14,14 @@ Example (what the engine does)::
 
 from __future__ import annotations
 
+import base64
 import functools
 import os
 import sys
 import threading
 from typing import Any, Callable, Optional, TypeVar, cast
 
+import dill
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -138,8 +140,11 @@ class ServiceNotificationsProvider(ResourceProvider):
         if _is_deferred(new_sid) or str(new_sid).lower() != str(old_sid).lower():
             replaces.append("chat_service_sid")
         changed = changed_paths(olds, news)
+        # A new config namespace changes no setting, but read and delete must use its credentials
+        # from now on: an update (with no HTTP call) stores the new provider in the state.
+        moved = _namespace_of(olds.get(PROVIDER_KEY)) not in (None, self.config_namespace)
         return DiffResult(
-            changes=bool(replaces or changed), replaces=replaces, delete_before_replace=False
+            changes=bool(replaces or changed or moved), replaces=replaces, delete_before_replace=False
         )
 
     @_user_facing
@@ -185,6 +190,18 @@ class ServiceNotificationsProvider(ResourceProvider):
         client, credentials = self._connection()
         body = client.update(sid, credentials, form, operation)
         return _outputs(sid, body, operation)
+
+
+def _namespace_of(serialized: Any) -> Optional[str]:
+    """The config namespace recorded in a serialized provider, or None when it cannot be read."""
+    if not isinstance(serialized, str):
+        return None
+    try:
+        provider = dill.loads(base64.b64decode(serialized))
+    except Exception:  # an unreadable old provider only means we cannot compare namespaces
+        return None
+    namespace = getattr(provider, "config_namespace", None)
+    return namespace if isinstance(namespace, str) else None
 
 
 def _outputs(sid: str, body: dict[str, Any], operation: str) -> dict[str, Any]:
