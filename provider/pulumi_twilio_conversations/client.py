@@ -2,9 +2,13 @@
 
 Example::
 
-    client = TwilioClient(Credentials("ACxxx", "token"), HttpSettings())
-    live = client.fetch("IS0123...")           # Twilio's JSON body
-    client.update("IS0123...", {"LogEnabled": "true"})
+    client = TwilioClient(HttpSettings())
+    credentials = Credentials("ACxxx", "token")
+    live = client.fetch("IS0123...", credentials)           # Twilio's JSON body
+    client.update("IS0123...", credentials, {"LogEnabled": "true"})
+
+``requests`` is imported on the first call, not with this module: the provider process answers
+preview's check and diff without paying for it.
 """
 
 from __future__ import annotations
@@ -14,16 +18,16 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from ._version import __version__
 
-USER_AGENT = f"pulumi-twilio-conversations/{__version__} (python-requests/{requests.__version__})"
+if TYPE_CHECKING:
+    import requests
+    from urllib3.util.retry import Retry
+
+USER_AGENT = f"pulumi-twilio-conversations/{__version__} (python)"
 DEFAULT_BASE_URL = "https://conversations.twilio.com"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -134,12 +138,6 @@ class TwilioError(Exception):
         return self.status == 404 or self.code == 20404
 
 
-def _no_cookies() -> requests.cookies.RequestsCookieJar:
-    jar = requests.cookies.RequestsCookieJar()
-    jar.set_policy(_RejectAll())
-    return jar
-
-
 class _RejectAll(DefaultCookiePolicy):
     """Cookies would be shared by every account using the session; Twilio's API needs none."""
 
@@ -161,6 +159,8 @@ class TwilioClient:
         self.sessions_created = 0
 
     def _retry(self) -> Retry:
+        from urllib3.util.retry import Retry
+
         s = self.settings
         return Retry(
             total=s.max_retries,
@@ -184,11 +184,14 @@ class TwilioClient:
 
     @property
     def session(self) -> requests.Session:
+        import requests
+        from requests.adapters import HTTPAdapter
+
         with self._lock:
             if self._session is None:
                 session = requests.Session()
                 session.trust_env = False  # no .netrc credentials or proxies picked up behind our back
-                session.cookies = _no_cookies()
+                session.cookies.set_policy(_RejectAll())
                 adapter = HTTPAdapter(max_retries=self._retry(), pool_maxsize=16)
                 session.mount("https://", adapter)
                 session.mount("http://", adapter)
@@ -221,6 +224,8 @@ class TwilioClient:
         credentials: Credentials,
         form: Optional[dict[str, str]],
     ) -> dict[str, Any]:
+        import requests
+
         try:
             response = self.session.request(
                 method,
@@ -241,6 +246,8 @@ class TwilioClient:
 
 
 def _transport_reason(err: requests.RequestException) -> str:
+    import requests
+
     if isinstance(err, requests.exceptions.SSLError):
         return "TLS handshake failed (is the server's certificate trusted and issued for this host?)"
     if isinstance(err, requests.Timeout):

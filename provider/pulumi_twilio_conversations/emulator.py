@@ -16,6 +16,7 @@ Admin endpoints (no auth, loopback only), under ``/_emulator``:
 - ``DELETE /_emulator/services/{sid}``: delete a service (the settings go with it).
 - ``GET /_emulator/services/{sid}``: the stored settings, raw (nulls included).
 - ``POST /_emulator/faults`` ``{"status": 429, "count": 2, ...}``: see ``Fault``; ``DELETE`` clears.
+- ``POST /_emulator/latency`` ``{"seconds": 0.05}``: delay every API answer (a stand-in for the network).
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ class EmulatorState:
         self.owners: dict[str, str] = {}
         self.faults: list[Fault] = []
         self.requests: list[RecordedRequest] = []
+        self.latency = 0.0
+        """Seconds added to every API answer, to stand in for the network to Twilio (benchmarks)."""
         self.base_url = ""
 
     def add_service(self, sid: str, account_sid: Optional[str] = None) -> None:
@@ -161,6 +164,9 @@ def _error(status: int, code: int, message: str) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes; with Nagle on, the client's delayed ACK adds ~40 ms to
+    # every keep-alive answer, which Twilio's real servers do not do.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the request log
         pass
@@ -234,6 +240,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _api(self, method: str, path: str, form_pairs: list[tuple[str, str]], auth: Optional[tuple[str, str]]) -> None:
         state = self.server.state
+        if state.latency:
+            time.sleep(state.latency)
         if auth is None:
             self._send(401, _error(401, 20003, "Authenticate"), {"WWW-Authenticate": 'Basic realm="Twilio API"'})
             return
@@ -320,6 +328,10 @@ class _Handler(BaseHTTPRequestHandler):
                 with state.lock:
                     state.faults.append(Fault(**data))
                 self._send(201, {})
+            elif parts == ["latency"] and method == "POST":
+                with state.lock:
+                    state.latency = float(data["seconds"])
+                self._send(200, {})
             elif parts == ["faults"] and method == "DELETE":
                 with state.lock:
                     state.faults.clear()
@@ -415,8 +427,10 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--account-sid", default=DEFAULT_ACCOUNT_SID)
     parser.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN)
     parser.add_argument("--service", action="append", default=[], help="create this service (repeatable)")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every API answer")
     args = parser.parse_args(argv)
     emulator = Emulator(args.port, args.host, {args.account_sid: args.auth_token}, services=args.service)
+    emulator.state.latency = args.latency
     print(f"Twilio Conversations emulator on {emulator.url} (account {args.account_sid})", flush=True)
     try:
         emulator._server.serve_forever()

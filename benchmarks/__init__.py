@@ -1,0 +1,1 @@
+"""Benchmarks against the bundled emulator: ``python -m benchmarks`` writes BENCHMARKS.md."""
