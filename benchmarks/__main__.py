@@ -1,4 +1,7 @@
-"""``python -m benchmarks [--quick] [--output DIR]``: measure, then write BENCHMARKS.md and scale.png."""
+"""``python -m benchmarks [--quick] [--output DIR]``: measure, then write BENCHMARKS.md and its chart.
+
+With the default output (the repository root) the chart goes to benchmarks/scale.png.
+"""
 
 from __future__ import annotations
 
@@ -115,6 +118,7 @@ def main() -> int:
     scale_size = 8 if args.quick else 200
     latency = 0.01 if args.quick else 0.05
     args.output.mkdir(parents=True, exist_ok=True)
+    png_link = "benchmarks/scale.png" if args.output.resolve() == ROOT else "scale.png"
 
     with measure.emulator_process() as emu:
         print("requests per step ...", flush=True)
@@ -183,14 +187,14 @@ def main() -> int:
         *[f"| {r['services']:.0f} | {r['requests']:.0f} | {r['seconds']:.2f} | {r['ideal']:.2f} | {r['ratio']:.3f} | "
           f"{r['seconds'] / r['services'] * 1000:.1f} | {r['peak_rss_mib']:.1f} |" for r in scale_rows],
         "",
-        "![Total and per-service time against service count, next to the ideal](scale.png)",
+        f"![Total and per-service time against service count, next to the ideal]({png_link})",
         "",
         *notes(operations, process, main_scale, footprint),
     ]
-    draw(scale_rows, args.output / "scale.png")
+    draw(scale_rows, args.output / png_link)
     report: Any = args.output / "BENCHMARKS.md"
     report.write_text("\n".join(out))
-    print(f"wrote {report} and {args.output / 'scale.png'}")
+    print(f"wrote {report} and {args.output / png_link}")
     return 0
 
 
