@@ -50,7 +50,7 @@ def test_snippet_of_defaults_is_minimal() -> None:
     snippet = render_snippet({"chat_service_sid": SID, **models.default_settings()}, "push")
     assert snippet == (
         "from pulumi_twilio_conversations import ServiceNotifications\n\n"
-        f"ServiceNotifications(\n    'push',\n    chat_service_sid='{SID}',\n)\n"
+        f'ServiceNotifications(\n    "push",\n    chat_service_sid="{SID}",\n)\n'
     )
 
 

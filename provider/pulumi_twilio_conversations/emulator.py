@@ -421,17 +421,29 @@ class Emulator:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8787)
-    parser.add_argument("--account-sid", default=DEFAULT_ACCOUNT_SID)
-    parser.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN)
-    parser.add_argument("--service", action="append", default=[], help="create this service (repeatable)")
+    parser.add_argument("--account-sid", default=DEFAULT_ACCOUNT_SID, help="the first account's SID")
+    parser.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN, help="the first account's token")
+    parser.add_argument("--account", action="append", default=[], metavar="AC...:TOKEN",
+                        help="another account (repeatable)")
+    parser.add_argument("--service", action="append", default=[], metavar="IS...[@AC...]",
+                        help="create this service, owned by the first account or the one named (repeatable)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every API answer")
     args = parser.parse_args(argv)
-    emulator = Emulator(args.port, args.host, {args.account_sid: args.auth_token}, services=args.service)
+    accounts = {args.account_sid: args.auth_token}
+    for spec in args.account:
+        sid, _, token = spec.partition(":")
+        if not token:
+            parser.error(f"--account {spec!r}: write AC...:TOKEN")
+        accounts[sid] = token
+    emulator = Emulator(args.port, args.host, accounts)
+    for spec in args.service:
+        sid, _, owner = spec.partition("@")
+        emulator.state.add_service(sid, owner or None)
     emulator.state.latency = args.latency
-    print(f"Twilio Conversations emulator on {emulator.url} (account {args.account_sid})", flush=True)
+    print(f"Twilio Conversations emulator on {emulator.url} (accounts: {', '.join(accounts)})", flush=True)
     try:
         emulator._server.serve_forever()
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -36,7 +37,15 @@ def _non_default(settings: Mapping[str, Any], prefix: str) -> bool:
     )
 
 
+def _literal(value: Any) -> str:
+    """A Python literal: booleans as True/False, strings double-quoted (JSON's escapes are Python's)."""
+    if isinstance(value, bool):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _call(settings: Mapping[str, Any], prefix: str, indent: str) -> str:
+    """``Model(\n field=value,\n ...)``, one argument per line, as a formatter would lay it out."""
     args = []
     for f in WIRE_FIELDS:
         if not f.path.startswith(prefix + "."):
@@ -46,11 +55,12 @@ def _call(settings: Mapping[str, Any], prefix: str, indent: str) -> str:
             continue
         value = get_path(settings, f.path) or f.default
         if value != f.default:
-            args.append(f"{rest}={value!r}")
+            args.append(f"{rest}={_literal(value)}")
     nested = f"{prefix}.with_media"
     if nested in _CLASSES and _non_default(settings, nested):
         args.append(f"with_media={_call(settings, nested, indent + '    ')}")
-    return f"{_CLASSES[prefix]}({', '.join(args)})"
+    inner = indent + "    "
+    return f"{_CLASSES[prefix]}(\n" + "".join(f"{inner}{a},\n" for a in args) + f"{indent})"
 
 
 def render_snippet(settings: Mapping[str, Any], resource_name: str, config_namespace: str = DEFAULT_NAMESPACE) -> str:
@@ -59,7 +69,7 @@ def render_snippet(settings: Mapping[str, Any], resource_name: str, config_names
     Settings at Twilio's default are left out: omitted means default.
     """
     used = ["ServiceNotifications"]
-    lines = [f"    {resource_name!r},", f"    chat_service_sid={settings['chat_service_sid']!r},"]
+    lines = [f"    {_literal(resource_name)},", f"    chat_service_sid={_literal(settings['chat_service_sid'])},"]
     if settings.get("log_enabled"):
         lines.append("    log_enabled=True,")
     for key in ("new_message", "added_to_conversation", "removed_from_conversation"):
@@ -69,7 +79,7 @@ def render_snippet(settings: Mapping[str, Any], resource_name: str, config_names
             if key == "new_message" and _non_default(settings, "new_message.with_media"):
                 used.append("WithMedia")
     if config_namespace != DEFAULT_NAMESPACE:
-        lines.append(f"    config_namespace={config_namespace!r},")
+        lines.append(f"    config_namespace={_literal(config_namespace)},")
     imports = ", ".join(sorted(used))
     return (
         f"from pulumi_twilio_conversations import {imports}\n\n"

@@ -148,7 +148,7 @@ def _show(value: Any) -> str:
 
 
 class _Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True, use_attribute_docstrings=True)
 
 
 class WithMedia(_Settings):
@@ -221,14 +221,17 @@ class NotificationSettings(_Settings):
     new_message: Annotated[
         Optional[In[Union[NewMessage, Mapping[str, Any]]]], _OrDeferred(Optional[NewMessage])
     ] = None
+    """Push for a new message (``NewMessage``)."""
     added_to_conversation: Annotated[
         Optional[In[Union[AddedToConversation, Mapping[str, Any]]]],
         _OrDeferred(Optional[AddedToConversation]),
     ] = None
+    """Push to a participant added to a conversation (``AddedToConversation``)."""
     removed_from_conversation: Annotated[
         Optional[In[Union[RemovedFromConversation, Mapping[str, Any]]]],
         _OrDeferred(Optional[RemovedFromConversation]),
     ] = None
+    """Push to a participant removed from a conversation (``RemovedFromConversation``)."""
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,70 @@
+# Shared by the example scripts: checks, the bundled emulator with every example's accounts and
+# services, and a local file backend. Source it; it needs ROOT and EXAMPLE set.
+set -euo pipefail
+
+require_pulumi() {
+    if ! command -v pulumi >/dev/null 2>&1; then
+        echo "This example needs the Pulumi CLI (>= 3.139), which is not on PATH." >&2
+        echo "Install it (https://www.pulumi.com/docs/install/), then run this script again." >&2
+        echo "The same lifecycle is exercised without the CLI by the test suite (README.md, 'Testing')." >&2
+        exit 2
+    fi
+}
+
+install_package() {
+    [ -x "$ROOT/.venv/bin/python" ] || python3 -m venv "$ROOT/.venv"
+    "$ROOT/.venv/bin/pip" install --quiet -e "$ROOT"
+}
+
+EMULATOR_PORT=8787
+EMULATOR_URL="http://127.0.0.1:$EMULATOR_PORT"
+DEFAULT_ACCOUNT=AC00000000000000000000000000000000
+DEFAULT_TOKEN=emulator-auth-token
+
+start_emulator() {
+    "$ROOT/.venv/bin/python" -m pulumi_twilio_conversations.emulator --port "$EMULATOR_PORT" \
+        --account-sid "$DEFAULT_ACCOUNT" --auth-token "$DEFAULT_TOKEN" \
+        --account ACdededededededededededededededede:dev-emulator-token \
+        --account AC5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a:staging-emulator-token \
+        --account AC9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d:prod-emulator-token \
+        --account ACa5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5:us-emulator-token \
+        --account ACe0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0:eu-emulator-token \
+        --service IS00000000000000000000000000000000 \
+        --service IS01010101010101010101010101010101 \
+        --service ISadadadadadadadadadadadadadadadad \
+        --service ISd0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0@ACdededededededededededededededede \
+        --service IS50505050505050505050505050505050@AC5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a \
+        --service IS90909090909090909090909090909090@AC9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d \
+        --service ISa0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0@ACa5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5 \
+        --service ISe1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1@ACe0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0 \
+        >/dev/null &
+    EMULATOR_PID=$!
+    trap 'kill $EMULATOR_PID 2>/dev/null || true' EXIT
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$EMULATOR_PORT") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "the emulator did not start on port $EMULATOR_PORT" >&2
+    exit 1
+}
+
+use_local_backend() {
+    export PULUMI_BACKEND_URL="file://$ROOT/.pulumi-state"
+    export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-pulumi-twilio-conversations-examples}"
+    mkdir -p "$ROOT/.pulumi-state"
+    cd "$ROOT/examples/$EXAMPLE"
+}
+
+# api METHOD SID [FORM...]: call the emulator like someone with the console or a script would.
+api() {
+    local method=$1 sid=$2
+    shift 2
+    "$ROOT/.venv/bin/python" - "$method" "$EMULATOR_URL/v1/Services/$sid/Configuration/Notifications" \
+        "$DEFAULT_ACCOUNT" "$DEFAULT_TOKEN" "$@" <<'PY'
+import json, sys, requests
+method, url, account, token, *pairs = sys.argv[1:]
+form = dict(p.split("=", 1) for p in pairs)
+r = requests.request(method, url, data=form or None, auth=(account, token), timeout=5)
+print(json.dumps(r.json(), indent=2))
+PY
+}

@@ -1,0 +1,292 @@
+"""Every example program runs here, so none can rot.
+
+Each program runs under Pulumi's mocks with each of its stacks' config (what it registers), and then
+its resources go through the engine-protocol harness against the emulator (what they do).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import runpy
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dill
+import pulumi
+import pytest
+import requests
+import yaml
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
+
+from harness import ProviderServer, Resource, Stack
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+PASSPHRASE = b"pulumi-twilio-conversations-examples"
+TYPE = "pulumi-python:dynamic/twilio:ServiceNotifications"
+# the accounts lib.sh starts the emulator with
+TOKENS = {
+    "AC00000000000000000000000000000000": "emulator-auth-token",
+    "ACdededededededededededededededede": "dev-emulator-token",
+    "AC5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a": "staging-emulator-token",
+    "AC9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d": "prod-emulator-token",
+    "ACa5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5": "us-emulator-token",
+    "ACe0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0": "eu-emulator-token",
+}
+
+
+class Recorder(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append(args)
+        return args.inputs.get("chat_service_sid", args.name), dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return {}, []
+
+
+def project_name(example: str) -> str:
+    return str(yaml.safe_load((EXAMPLES / example / "Pulumi.yaml").read_text())["name"])
+
+
+def stack_config(example: str, stack: str) -> dict[str, Any]:
+    """The stack's plain config plus the project's defaults, as `pulumi.Config` would see them."""
+    project = yaml.safe_load((EXAMPLES / example / "Pulumi.yaml").read_text())
+    config: dict[str, Any] = {}
+    for key, spec in (project.get("config") or {}).items():
+        if isinstance(spec, dict) and "default" in spec:
+            config[f"{project['name']}:{key}"] = str(spec["default"]).lower() if isinstance(spec["default"], bool) \
+                else str(spec["default"])
+    path = EXAMPLES / example / f"Pulumi.{stack}.yaml"
+    if path.exists():
+        for key, value in (yaml.safe_load(path.read_text())["config"] or {}).items():
+            config[key] = value if not isinstance(value, dict) else decrypt(path, value["secure"])
+    return config
+
+
+def decrypt(path: Path, secure: str) -> str:
+    """Pulumi's passphrase secrets: AES-256-GCM, key from PBKDF2-SHA256 (1,000,000 rounds) of the salt."""
+    salt = base64.b64decode(yaml.safe_load(path.read_text())["encryptionsalt"].split(":")[1])
+    key = hashlib.pbkdf2_hmac("sha256", PASSPHRASE, salt, 1_000_000, 32)
+    _, nonce, ciphertext = secure.split(":")
+    return AESGCM(key).decrypt(base64.b64decode(nonce), base64.b64decode(ciphertext), None).decode()
+
+
+def run_program(example: str, stack: str, config: dict[str, Any]) -> list[pulumi.runtime.MockResourceArgs]:
+    """Run the example's __main__.py under mocks; returns what it registered."""
+    return run_program_at(EXAMPLES / example, project_name(example), config, stack)
+
+
+def run_program_at(directory: Path, project: str, config: dict[str, Any],
+                   stack: str = "dev") -> list[pulumi.runtime.MockResourceArgs]:
+    recorder = Recorder()
+    pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=True)
+    pulumi.runtime.set_all_config(config)
+    sys.path.insert(0, str(directory))  # as Pulumi runs a program: its own modules (rules.py) importable
+
+    def program() -> None:
+        runpy.run_path(str(directory / "__main__.py"))
+
+    try:
+        _sync_await(run_pulumi_func(program))
+    finally:
+        sys.path.remove(str(directory))
+        sys.modules.pop("rules", None)
+        pulumi.runtime.set_all_config({})
+    return [r for r in recorder.resources if r.typ == TYPE]
+
+
+def as_harness_program(registered: list[pulumi.runtime.MockResourceArgs]) -> dict[str, Resource]:
+    """What a program registered, as the harness replays it (namespace read from the pickled provider)."""
+    program = {}
+    for args in registered:
+        provider = dill.loads(base64.b64decode(args.inputs["__provider"]))
+        props = {k: v for k, v in args.inputs.items() if k != "__provider"}
+        program[args.name] = Resource(props, namespace=provider.config_namespace)
+    return program
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with Emulator(accounts=TOKENS) as emu:
+        for sid, owner in {
+            "IS00000000000000000000000000000000": "AC00000000000000000000000000000000",
+            "IS01010101010101010101010101010101": "AC00000000000000000000000000000000",
+            "ISadadadadadadadadadadadadadadadad": "AC00000000000000000000000000000000",
+            "ISd0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0": "ACdededededededededededededededede",
+            "IS50505050505050505050505050505050": "AC5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
+            "IS90909090909090909090909090909090": "AC9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d9d",
+            "ISa0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0": "ACa5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5",
+            "ISe1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1": "ACe0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0",
+        }.items():
+            emu.state.add_service(sid, owner)
+        yield emu
+
+
+def provider_config(config: dict[str, Any], emu: Emulator) -> dict[str, Any]:
+    """The stack's config with the emulator's URL in place of the examples' fixed port."""
+    return {k: (emu.url if k.endswith(":baseUrl") else v) for k, v in config.items()}
+
+
+def lifecycle(example: str, stack: str, emu: Emulator, config: dict[str, Any]) -> Stack:
+    """up, then a preview with no changes; returns the stack for more steps."""
+    program = as_harness_program(run_program(example, stack, config))
+    assert program
+    server = ProviderServer(provider_config(config, emu))
+    st = Stack(server)
+    st.up(program)
+    assert st.preview(program).changes == {}
+    return st
+
+
+# --- multi-environment ---------------------------------------------------------------------------------
+
+def test_stack_secrets_decrypt_with_the_documented_passphrase() -> None:
+    for path in sorted(EXAMPLES.glob("*/Pulumi.*.yaml")):
+        config = stack_config(path.parent.name, path.stem.split(".", 1)[1])
+        for key, value in config.items():
+            if key.endswith(":authToken"):
+                account = config[key.replace(":authToken", ":accountSid")]
+                assert value == TOKENS[account], path
+
+
+@pytest.mark.parametrize(("stack", "badge", "template", "broken"), [
+    ("dev", False, "[dev] ${MESSAGE}", False),
+    ("dev", False, "${MESSAGE}", True),
+    ("staging", True, "[staging] ${MESSAGE}", False),
+    ("prod", True, "${MESSAGE}", False),
+    ("prod", False, "${MESSAGE}", True),
+])
+def test_stack_rules(stack: str, badge: bool, template: str, broken: bool) -> None:
+    sys.path.insert(0, str(EXAMPLES / "multi-environment"))
+    try:
+        from rules import stack_problems  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(EXAMPLES / "multi-environment"))
+        sys.modules.pop("rules", None)
+    assert bool(stack_problems(stack, badge, template)) is broken
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_each_environment_registers_its_own_settings(stack: str) -> None:
+    config = stack_config("multi-environment", stack)
+    (resource,) = run_program("multi-environment", stack, config)
+    assert resource.inputs["chat_service_sid"] == config["support-notifications:serviceSid"]
+    assert resource.inputs["new_message"]["template"] == config["support-notifications:newMessageTemplate"]
+    assert resource.inputs["new_message"]["badge_count_enabled"] is (stack != "dev")
+
+
+def test_prod_without_badge_counts_fails_at_preview() -> None:
+    config = stack_config("multi-environment", "prod")
+    config["support-notifications:badgeCount"] = "false"
+    with pytest.raises(pulumi.RunError, match="prod must enable badge counts"):
+        run_program("multi-environment", "prod", config)
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_each_environment_deploys_to_its_own_account(stack: str, emulator: Emulator) -> None:
+    config = stack_config("multi-environment", stack)
+    st = lifecycle("multi-environment", stack, emulator, config)
+    try:
+        outs = st.outputs("support-push")
+        assert outs["account_sid"] == config["twilio:accountSid"]
+        assert {r.username for r in emulator.api_requests()} == {config["twilio:accountSid"]}
+        st.destroy()
+    finally:
+        st.server.stop()
+
+
+# --- multi-account -------------------------------------------------------------------------------------
+
+def test_two_accounts_in_one_stack(emulator: Emulator) -> None:
+    config = stack_config("multi-account", "dev")
+    st = lifecycle("multi-account", "dev", emulator, config)
+    try:
+        assert st.outputs("us-push")["account_sid"] == config["twilio:accountSid"]
+        assert st.outputs("eu-push")["account_sid"] == config["twilio-eu:accountSid"]
+        for request in emulator.api_requests():
+            eu = request.path.split("/")[3] == config["notifications-two-accounts:euServiceSid"]
+            assert request.username == config["twilio-eu:accountSid" if eu else "twilio:accountSid"]
+    finally:
+        st.server.stop()
+
+
+# --- quickstart and drift -----------------------------------------------------------------------------------
+
+QUICKSTART_CONFIG = {
+    "twilio:accountSid": "AC00000000000000000000000000000000", "twilio:authToken": "emulator-auth-token",
+    "twilio:baseUrl": "http://127.0.0.1:8787",
+}
+
+
+def test_quickstart_lifecycle(emulator: Emulator) -> None:
+    root_project = yaml.safe_load((EXAMPLES.parent / "Pulumi.yaml").read_text())
+    assert root_project["main"] == "examples/quickstart/"
+    sid = root_project["config"]["serviceSid"]["default"]
+    config = {**QUICKSTART_CONFIG, f"{root_project['name']}:serviceSid": sid}
+    registered = run_program_at(EXAMPLES / "quickstart", root_project["name"], config)
+    server = ProviderServer(provider_config(config, emulator))
+    try:
+        st = Stack(server)
+        program = as_harness_program(registered)
+        st.up(program)
+        assert emulator.settings(sid)["new_message"]["sound"] == "ring"
+        assert st.preview(program).changes == {}
+        st.destroy()
+        assert emulator.settings(sid) == default_settings_raw()
+    finally:
+        server.stop()
+
+
+def test_drift_walkthrough(emulator: Emulator) -> None:
+    config = {**QUICKSTART_CONFIG, **stack_config("drift", "walkthrough")}
+    sid = config["notifications-drift:serviceSid"]
+    st = lifecycle("drift", "walkthrough", emulator, config)
+    try:
+        program = as_harness_program(run_program("drift", "walkthrough", config))
+        requests.post(f"{emulator.url}/v1/Services/{sid}/Configuration/Notifications",
+                      data={"NewMessage.Sound": "chime", "LogEnabled": "false"},
+                      auth=("AC00000000000000000000000000000000", "emulator-auth-token"), timeout=5)
+        st.refresh()
+        assert st.preview(program).changes == {"support-push": "update"}
+        emulator.clear_requests()
+        st.up(program)
+        assert [r.form for r in emulator.api_requests()] == [{"LogEnabled": "true", "NewMessage.Sound": "ring"}]
+        assert st.preview(program).changes == {}
+    finally:
+        st.server.stop()
+
+
+# --- adopt ------------------------------------------------------------------------------------------------
+
+def test_adopt_program_is_exactly_what_export_prints(emulator: Emulator) -> None:
+    sid = "ISadadadadadadadadadadadadadadadad"
+    form = json.loads((EXAMPLES / "adopt" / "existing-settings.json").read_text())
+    auth = ("AC00000000000000000000000000000000", "emulator-auth-token")
+    requests.post(f"{emulator.url}/v1/Services/{sid}/Configuration/Notifications", data=form, auth=auth,
+                  timeout=5).raise_for_status()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO")}
+    env.update(TWILIO_ACCOUNT_SID=auth[0], TWILIO_AUTH_TOKEN=auth[1], TWILIO_CONVERSATIONS_BASE_URL=emulator.url)
+    exported = subprocess.run([sys.executable, "-m", "pulumi_twilio_conversations", "export", sid, "--name",
+                               "support-push"], env=env, capture_output=True, text=True, timeout=60, check=True).stdout
+    program = (EXAMPLES / "adopt" / "__main__.py").read_text()
+    assert program.split("# --- pasted from export ---\n", 1)[1] == exported
+
+    before = emulator.settings(sid)
+    config = {**QUICKSTART_CONFIG}
+    st = lifecycle("adopt", "adopt", emulator, config)
+    try:
+        assert emulator.settings(sid) == before  # adopting changed nothing on Twilio's side
+    finally:
+        st.server.stop()
