@@ -175,6 +175,8 @@ class StateEntry:
     id: str
     inputs: dict[str, Any]
     outputs: dict[str, Any]
+    secrets: frozenset[str] = frozenset()
+    """Top-level keys the engine stores as secrets: those whose input was secret."""
 
 
 @dataclass
@@ -198,6 +200,9 @@ class Resource:
 
     props: dict[str, Any]
     namespace: str = "twilio"
+    secrets: frozenset[str] = frozenset()
+    """Inputs the program marked secret (pulumi.Output.secret). The dynamic provider answers
+    acceptSecrets=False, so the engine sends them unwrapped and re-marks same-named outputs."""
 
     def inputs(self) -> dict[str, Any]:
         props = {k: _as_input(v) for k, v in self.props.items() if v is not None}
@@ -246,13 +251,13 @@ class Stack:
             old = self.state.get(name)
             if step == "create" or step == "replace":
                 id_, outs = self.server.create(urn(name), checked)
-                self.state[name] = StateEntry(id_, checked, outs)
+                self.state[name] = StateEntry(id_, checked, outs, res.secrets & set(outs))
                 if old is not None:  # create before delete, as the engine does by default
                     self.server.delete(urn(name), old.id, old.outputs, old.inputs)
             elif step == "update":
                 assert old is not None
                 outs = self.server.update(urn(name), old.id, old.outputs, checked, old.inputs)
-                self.state[name] = StateEntry(old.id, checked, outs)
+                self.state[name] = StateEntry(old.id, checked, outs, res.secrets & set(outs))
         for name in [n for n in self.state if n not in resources]:
             old = self.state.pop(name)
             self.server.delete(urn(name), old.id, old.outputs, old.inputs)
@@ -269,7 +274,7 @@ class Stack:
                 result[name] = "deleted"
                 continue
             changed = _strip(outs) != _strip(entry.outputs)
-            self.state[name] = StateEntry(id_, inputs if inputs is not None else entry.inputs, outs)
+            self.state[name] = StateEntry(id_, inputs if inputs is not None else entry.inputs, outs, entry.secrets)
             result[name] = "changed" if changed else "same"
         return result
 

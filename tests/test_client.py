@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from pulumi_twilio_conversations.client import (
@@ -101,8 +103,11 @@ def test_slow_answer_times_out_and_is_retried(emulator: Emulator) -> None:
 
 def test_persistent_failure_gives_one_clear_error(emulator: Emulator) -> None:
     emulator.inject(status=503, count=-1)
+    client = fast(emulator)
+    started = time.monotonic()
     with pytest.raises(TwilioError) as caught:
-        fast(emulator).update(SID, CREDS, {"LogEnabled": "true"}, operation="create")
+        client.update(SID, CREDS, {"LogEnabled": "true"}, operation="create")
+    assert time.monotonic() - started <= client.settings.worst_case_seconds()  # the documented bound holds
     message = str(caught.value)
     assert f"could not create notification settings of service {SID}" in message
     assert "HTTP 503, Twilio error 20500: Injected fault" in message

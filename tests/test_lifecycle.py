@@ -290,3 +290,16 @@ def test_moving_to_another_config_namespace_updates_the_provider_without_http() 
             assert emu.api_requests() == []
             assert stack.state["push"].outputs["__provider"] == serialized_provider("twilio-next")
             assert stack.preview(moved).changes == {}
+
+
+def test_secret_inputs_reach_the_provider_plain_and_come_back_marked_secret(stack: Stack, emulator: Emulator) -> None:
+    # a template built from a secret config value: the program marks new_message secret
+    program = {"push": Resource(dict(SAMPLE), secrets=frozenset({"new_message"}))}
+    stack.up(program)
+    entry = stack.state["push"]
+    assert entry.secrets == {"new_message"}
+    assert entry.outputs["new_message"]["template"] == SAMPLE["new_message"]["template"]
+    assert emulator.settings(SID)["new_message"]["template"] == SAMPLE["new_message"]["template"]
+    stack.refresh()
+    assert stack.state["push"].secrets == {"new_message"}
+    assert stack.preview(program).changes == {}
