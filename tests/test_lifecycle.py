@@ -187,7 +187,7 @@ def test_check_failure_reaches_the_user_and_sends_nothing(stack: Stack, emulator
 def test_template_warnings_reach_the_provider_output(stack: Stack, server: ProviderServer) -> None:
     stack.preview(program(added_to_conversation={"template": "${MESSAGE}"}))
     server.stop()  # flush stderr
-    assert "warning: ServiceNotifications added_to_conversation.template: '${MESSAGE}'" in server.stderr
+    assert f"warning: ServiceNotifications of {SID} added_to_conversation.template: '${{MESSAGE}}'" in server.stderr
 
 
 def test_unknown_service_is_a_clear_error(stack: Stack) -> None:

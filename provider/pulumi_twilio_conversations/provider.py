@@ -127,9 +127,12 @@ class ServiceNotificationsProvider(ResourceProvider):
             failures.append(CheckFailure("", f"Twilio provider settings: {settings.problem}"))
         if failures:
             return CheckResult(props, failures)
+        sid = inputs.get("chat_service_sid")
+        where = f" of {sid}" if isinstance(sid, str) else ""
         for warning in template_warnings(inputs):
             # The engine shows a provider's stderr lines in the update's output.
-            print(f"warning: ServiceNotifications {warning.field}: {warning.reason}", file=sys.stderr, flush=True)
+            line = f"warning: ServiceNotifications{where} {warning.field}: {warning.reason}"
+            print(line, file=sys.stderr, flush=True)
         return CheckResult(inputs, [])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
