@@ -146,3 +146,10 @@ def test_one_session_reused_across_calls(emulator: Emulator) -> None:
     for _ in range(5):
         client.fetch(SID, CREDS)
     assert client.sessions_created == 1
+
+
+@pytest.mark.parametrize("sid", ["../../Accounts", "IS" + "0" * 32 + "/x", "IS0?a=b", ""])
+def test_only_service_sids_reach_the_url(emulator: Emulator, sid: str) -> None:
+    with pytest.raises(TwilioError, match="nothing was sent"):
+        fast(emulator).fetch(sid, CREDS)
+    assert emulator.api_requests() == []

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
 from ._version import __version__
+from .models import SERVICE_SID_PATTERN
 
 if TYPE_CHECKING:
     import requests
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 USER_AGENT = f"pulumi-twilio-conversations/{__version__} (python)"
 DEFAULT_BASE_URL = "https://conversations.twilio.com"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+SID_RE = re.compile(SERVICE_SID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,10 @@ class TwilioClient:
     ) -> dict[str, Any]:
         import requests
 
+        if not isinstance(service_sid, str) or not SID_RE.fullmatch(service_sid):
+            # An id from `get` or a hand-edited state goes into the URL path: never send anything else.
+            raise TwilioError(operation, repr(service_sid)[:40], None, None,
+                              "not a Conversations Service SID ('IS' + 32 hex characters); nothing was sent")
         try:
             response = self.session.request(
                 method,
