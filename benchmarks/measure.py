@@ -193,7 +193,7 @@ def per_operation(emu: EmulatorProcess, rounds: int) -> dict[str, list[Sample]]:
             for _, fn in fns:
                 fn()
         for _ in range(rounds):
-            for sample, (_, fn) in zip(samples, fns):
+            for sample, (_, fn) in zip(samples, fns, strict=True):
                 start = time.perf_counter()
                 fn()
                 sample.values.append(time.perf_counter() - start)

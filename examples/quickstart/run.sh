@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Quickstart on the bundled emulator: `pulumi up` on a local file backend, then print the settings.
-# Needs Python 3.9+ and the Pulumi CLI (>= 3.139). Touches nothing outside this checkout.
+# Needs Python 3.10+ and the Pulumi CLI (>= 3.139). Touches nothing outside this checkout.
 # `run.sh destroy` resets the settings and empties the stack.
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"; EXAMPLE=quickstart
 . "$ROOT/examples/lib.sh"

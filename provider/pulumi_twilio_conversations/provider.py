@@ -19,7 +19,8 @@ import functools
 import os
 import sys
 import threading
-from typing import Any, Callable, Optional, TypeVar, cast
+from collections.abc import Callable
+from typing import Any, Optional, TypeVar, cast
 
 import dill
 from pulumi.dynamic import (
