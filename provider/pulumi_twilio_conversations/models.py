@@ -303,6 +303,12 @@ def _normalize(field: WireField, value: Any) -> Any:
     return value
 
 
+def _under_deferred(values: Mapping[str, Any], path: str) -> bool:
+    """True when an object containing ``path`` is itself not known yet (a whole Output)."""
+    head = path.split(".")[:-1]
+    return any(_is_deferred(get_path(values, ".".join(head[: i + 1]))) for i in range(len(head)))
+
+
 def canonical_settings(values: Mapping[str, Any]) -> dict[str, Any]:
     """Fill defaults into already-validated settings; keeps deferred (unknown) values where they are.
 
@@ -310,13 +316,8 @@ def canonical_settings(values: Mapping[str, Any]) -> dict[str, Any]:
     """
     tree: dict[str, Any] = {}
     for f in WIRE_FIELDS:
-        head = f.path.split(".")[:-1]
-        deferred_parent = any(
-            _is_deferred(get_path(values, ".".join(head[: i + 1]))) for i in range(len(head))
-        )
-        if deferred_parent:
-            continue
-        set_path(tree, f.path, _normalize(f, get_path(values, f.path)))
+        if not _under_deferred(values, f.path):
+            set_path(tree, f.path, _normalize(f, get_path(values, f.path)))
     for key in ("new_message", "added_to_conversation", "removed_from_conversation", "new_message.with_media"):
         value = get_path(values, key)
         if _is_deferred(value):
@@ -372,12 +373,12 @@ def changed_paths(live: Mapping[str, Any], desired: Mapping[str, Any]) -> list[s
     """Dotted paths of the settings that differ; null and "" are equal; a deferred value differs."""
     changed = []
     for f in WIRE_FIELDS:
-        head = f.path.split(".")[:-1]
-        if any(_is_deferred(get_path(desired, ".".join(head[: i + 1]))) for i in range(len(head))):
-            changed.append(f.path)
-            continue
         new = get_path(desired, f.path)
-        if _is_deferred(new) or _normalize(f, get_path(live, f.path)) != _normalize(f, new):
+        if (
+            _under_deferred(desired, f.path)
+            or _is_deferred(new)
+            or _normalize(f, get_path(live, f.path)) != _normalize(f, new)
+        ):
             changed.append(f.path)
     return changed
 
