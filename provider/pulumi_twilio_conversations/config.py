@@ -133,7 +133,10 @@ def resolve(config: Mapping[str, Any], namespace: str, env: Mapping[str, str]) -
         if get["baseUrl"]:
             base_url = check_base_url(get["baseUrl"])
         else:
-            base_url = regional_base_url(get["region"], get["edge"])
+            try:
+                base_url = regional_base_url(get["region"], get["edge"])
+            except ValueError as err:  # "edge 'x' must ..." -> "twilio:edge 'x' must ..."
+                raise ValueError(f"{namespace}:{err}") from None
         numbers: dict[str, Any] = {}
         for key, kind in _NUMBERS.items():
             raw = get[key]
