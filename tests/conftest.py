@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -19,6 +22,11 @@ SID = "IS" + "0123456789abcdef" * 2
 OTHER_SID = "IS" + "fedcba9876543210" * 2
 TOKEN = "tok-5e9b1c7a-RECOGNIZABLE-SECRET"  # recognizable, so tests can prove it never leaks
 ACCOUNT = "AC" + "a1" * 16
+
+# Twilio's OpenAPI spec (shared/ beside the checkout, or $TWILIO_CONVERSATIONS_SPEC).
+SPEC_PATH = Path(os.environ.get("TWILIO_CONVERSATIONS_SPEC", Path(__file__).resolve().parents[2] / "shared" /
+                                "twilio-oai" / "twilio_conversations_v1.json"))
+OPERATION = "/v1/Services/{ChatServiceSid}/Configuration/Notifications"
 
 # Short backoffs for tests; the production defaults stay as they are.
 FAST_RETRIES = {"twilio:maxRetries": "3", "twilio:backoffFactor": "0.01", "twilio:backoffMax": "0.05",
@@ -48,3 +56,28 @@ def server(emulator: Emulator) -> Iterator[ProviderServer]:
 @pytest.fixture
 def stack(server: ProviderServer) -> Stack:
     return Stack(server)
+
+
+def run_export(emu: Emulator, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m pulumi_twilio_conversations export ...`` with the emulator's first account in the environment."""
+    account, token = emu.auth
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO")}
+    env.update({"TWILIO_ACCOUNT_SID": account, "TWILIO_AUTH_TOKEN": token, "TWILIO_CONVERSATIONS_BASE_URL": emu.url})
+    return subprocess.run([sys.executable, "-m", "pulumi_twilio_conversations", "export", *args],
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+class MockRecorder(pulumi.runtime.Mocks):
+    """Pulumi mocks that record every registration; outputs echo the inputs plus account_sid and url."""
+
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append(args)
+        outs = dict(args.inputs)
+        outs.update(account_sid="AC" + "0" * 32, url="https://example/url")
+        return args.inputs.get("chat_service_sid", args.name), outs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return {}, []

@@ -14,7 +14,6 @@ from typing import Any
 
 import dill
 import pytest
-import requests
 
 from pulumi_twilio_conversations import ServiceNotificationsProvider
 from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
@@ -32,8 +31,7 @@ def load(path: Path) -> dict[str, Any]:
 def adopt_recorded(stack: Stack, emulator: Emulator, recorded: dict[str, Any]) -> None:
     """Put the recorded state in the stack and the matching live settings in the emulator."""
     stack.state[recorded["name"]] = StateEntry(recorded["id"], recorded["inputs"], recorded["outputs"])
-    requests.post(f"{emulator.url}/v1/Services/{recorded['id']}/Configuration/Notifications",
-                  data=to_form(recorded["outputs"]), auth=emulator.auth, timeout=5).raise_for_status()
+    emulator.edit(recorded["id"], to_form(recorded["outputs"]))
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)

@@ -8,8 +8,6 @@ against the spec's declared properties here.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,15 +18,12 @@ from openapi_core.exceptions import OpenAPIError
 
 from pulumi_twilio_conversations.emulator import Emulator, RecordedRequest
 
-from conftest import ACCOUNT, SID, TOKEN
+from conftest import ACCOUNT, OPERATION, SID, SPEC_PATH, TOKEN
 from harness import Stack
 
-SPEC_PATH = Path(os.environ.get("TWILIO_CONVERSATIONS_SPEC", Path(__file__).resolve().parents[2] / "shared" /
-                                "twilio-oai" / "twilio_conversations_v1.json"))
 pytestmark = pytest.mark.skipif(not SPEC_PATH.exists(), reason=f"Twilio's OpenAPI spec not found at {SPEC_PATH} "
                                 "(set TWILIO_CONVERSATIONS_SPEC)")
 TWILIO = "https://conversations.twilio.com"
-OPERATION = "/v1/Services/{ChatServiceSid}/Configuration/Notifications"
 
 
 @pytest.fixture(scope="module")
@@ -98,22 +93,17 @@ def test_strict_check_catches_what_the_spec_forbids(form_schema: dict[str, Any])
 @pytest.mark.parametrize("form", [None, {}, {"LogEnabled": "true", "NewMessage.Template": "${MESSAGE}"},
                                   {"NewMessage.Sound": ""}])
 def test_emulator_responses_match_the_spec(emulator: Emulator, spec: OpenAPI, form: Any) -> None:
-    url = f"{emulator.url}/v1/Services/{SID}/Configuration/Notifications"
-    if form is None:
-        response = requests.get(url, auth=(ACCOUNT, TOKEN), timeout=5)
-        twilio = requests.Request("GET", TWILIO + url.split(emulator.url)[1], auth=(ACCOUNT, TOKEN)).prepare()
-    else:
-        response = requests.post(url, data=form, auth=(ACCOUNT, TOKEN), timeout=5)
-        path = url.split(emulator.url)[1]
-        twilio = requests.Request("POST", TWILIO + path, data=form, auth=(ACCOUNT, TOKEN)).prepare()
+    method = "GET" if form is None else "POST"
+    response = requests.request(method, emulator.api_url(SID), data=form, auth=(ACCOUNT, TOKEN), timeout=5)
     assert response.status_code == 200
+    twilio = requests.Request(method, TWILIO + OPERATION.format(ChatServiceSid=SID), data=form,
+                              auth=(ACCOUNT, TOKEN)).prepare()
     spec.validate_response(RequestsOpenAPIRequest(twilio), RequestsOpenAPIResponse(response))
 
 
 def test_spec_validation_rejects_a_malformed_response(emulator: Emulator, spec: OpenAPI) -> None:
-    url = f"{emulator.url}/v1/Services/{SID}/Configuration/Notifications"
-    response = requests.get(url, auth=(ACCOUNT, TOKEN), timeout=5)
+    response = requests.get(emulator.api_url(SID), auth=(ACCOUNT, TOKEN), timeout=5)
     response._content = json.dumps({**response.json(), "log_enabled": "yes"}).encode()
-    twilio = requests.Request("GET", TWILIO + url.split(emulator.url)[1], auth=(ACCOUNT, TOKEN)).prepare()
+    twilio = requests.Request("GET", TWILIO + OPERATION.format(ChatServiceSid=SID), auth=(ACCOUNT, TOKEN)).prepare()
     with pytest.raises(OpenAPIError):
         spec.validate_response(RequestsOpenAPIRequest(twilio), RequestsOpenAPIResponse(response))

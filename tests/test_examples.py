@@ -9,9 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import runpy
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,6 @@ from typing import Any
 import dill
 import pulumi
 import pytest
-import requests
 import yaml
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pulumi.runtime.stack import run_pulumi_func
@@ -28,6 +25,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
 
+from conftest import MockRecorder, run_export
 from harness import ProviderServer, Resource, Stack
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -42,18 +40,6 @@ TOKENS = {
     "ACa5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5": "us-emulator-token",
     "ACe0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0": "eu-emulator-token",
 }
-
-
-class Recorder(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.resources.append(args)
-        return args.inputs.get("chat_service_sid", args.name), dict(args.inputs)
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        return {}, []
 
 
 def project_name(example: str) -> str:
@@ -90,7 +76,7 @@ def run_program(example: str, stack: str, config: dict[str, Any]) -> list[pulumi
 
 def run_program_at(directory: Path, project: str, config: dict[str, Any],
                    stack: str = "dev") -> list[pulumi.runtime.MockResourceArgs]:
-    recorder = Recorder()
+    recorder = MockRecorder()
     pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=True)
     pulumi.runtime.set_all_config(config)
     sys.path.insert(0, str(directory))  # as Pulumi runs a program: its own modules (rules.py) importable
@@ -255,9 +241,7 @@ def test_drift_walkthrough(emulator: Emulator) -> None:
     st = lifecycle("drift", "walkthrough", emulator, config)
     try:
         program = as_harness_program(run_program("drift", "walkthrough", config))
-        requests.post(f"{emulator.url}/v1/Services/{sid}/Configuration/Notifications",
-                      data={"NewMessage.Sound": "chime", "LogEnabled": "false"},
-                      auth=("AC00000000000000000000000000000000", "emulator-auth-token"), timeout=5)
+        emulator.edit(sid, {"NewMessage.Sound": "chime", "LogEnabled": "false"})
         st.refresh()
         assert st.preview(program).changes == {"support-push": "update"}
         emulator.clear_requests()
@@ -273,13 +257,10 @@ def test_drift_walkthrough(emulator: Emulator) -> None:
 def test_adopt_program_is_exactly_what_export_prints(emulator: Emulator) -> None:
     sid = "ISadadadadadadadadadadadadadadadad"
     form = json.loads((EXAMPLES / "adopt" / "existing-settings.json").read_text())
-    auth = ("AC00000000000000000000000000000000", "emulator-auth-token")
-    requests.post(f"{emulator.url}/v1/Services/{sid}/Configuration/Notifications", data=form, auth=auth,
-                  timeout=5).raise_for_status()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO")}
-    env.update(TWILIO_ACCOUNT_SID=auth[0], TWILIO_AUTH_TOKEN=auth[1], TWILIO_CONVERSATIONS_BASE_URL=emulator.url)
-    exported = subprocess.run([sys.executable, "-m", "pulumi_twilio_conversations", "export", sid, "--name",
-                               "support-push"], env=env, capture_output=True, text=True, timeout=60, check=True).stdout
+    emulator.edit(sid, form)
+    result = run_export(emulator, sid, "--name", "support-push")
+    assert result.returncode == 0, result.stderr
+    exported = result.stdout
     program = (EXAMPLES / "adopt" / "__main__.py").read_text()
     assert program.split("# --- pasted from export ---\n", 1)[1] == exported
 

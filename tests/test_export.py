@@ -13,7 +13,7 @@ from pulumi_twilio_conversations import models
 from pulumi_twilio_conversations.emulator import Emulator
 from pulumi_twilio_conversations.export import render_snippet
 
-from conftest import ACCOUNT, SID, TOKEN
+from conftest import ACCOUNT, SID, TOKEN, run_export
 from harness import Stack
 
 LIVE_FORM = {
@@ -23,13 +23,6 @@ LIVE_FORM = {
     "NewMessage.WithMedia.Template": "${MEDIA_COUNT} files",
     "RemovedFromConversation.Sound": "bye",
 }
-
-
-def run_export(emu: Emulator, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO")}
-    env.update({"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_CONVERSATIONS_BASE_URL": emu.url})
-    return subprocess.run([sys.executable, "-m", "pulumi_twilio_conversations", "export", *args],
-                          env=env, capture_output=True, text=True, timeout=60, check=False)
 
 
 def declared(snippet: str) -> dict[str, Any]:
@@ -55,8 +48,7 @@ def test_snippet_of_defaults_is_minimal() -> None:
 
 
 def test_export_round_trips_to_identical_settings(emulator: Emulator) -> None:
-    requests.post(f"{emulator.url}/v1/Services/{SID}/Configuration/Notifications", data=LIVE_FORM,
-                  auth=(ACCOUNT, TOKEN), timeout=5).raise_for_status()
+    emulator.edit(SID, LIVE_FORM)
     result = run_export(emulator, SID, "--name", "support-push")
     assert result.returncode == 0, result.stderr
     snippet = result.stdout
@@ -67,14 +59,12 @@ def test_export_round_trips_to_identical_settings(emulator: Emulator) -> None:
     assert args.pop("name") == "support-push"
     inputs, problems = models.validate_settings(args)
     assert problems == []
-    live = models.from_api(requests.get(f"{emulator.url}/v1/Services/{SID}/Configuration/Notifications",
-                                        auth=(ACCOUNT, TOKEN), timeout=5).json())
+    live = models.from_api(requests.get(emulator.api_url(SID), auth=(ACCOUNT, TOKEN), timeout=5).json())
     assert models.changed_paths(live, inputs) == []
 
 
 def test_pasted_export_then_up_changes_nothing(emulator: Emulator, stack: Stack) -> None:
-    requests.post(f"{emulator.url}/v1/Services/{SID}/Configuration/Notifications", data=LIVE_FORM,
-                  auth=(ACCOUNT, TOKEN), timeout=5).raise_for_status()
+    emulator.edit(SID, LIVE_FORM)
     before = emulator.settings(SID)
     args = declared(run_export(emulator, SID).stdout)
     name = args.pop("name")

@@ -10,7 +10,6 @@ import base64
 from typing import Any
 
 import pytest
-import requests
 from pulumi.output import Unknown
 
 from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
@@ -31,13 +30,6 @@ SAMPLE: dict[str, Any] = {
 def program(**overrides: Any) -> dict[str, Any]:
     props = {**SAMPLE, **overrides}
     return {"support-push": props}
-
-
-def edit_in_console(emu: Emulator, sid: str, form: dict[str, str]) -> None:
-    """Someone changes the settings outside Pulumi (console, CLI, a script)."""
-    response = requests.post(f"{emu.url}/v1/Services/{sid}/Configuration/Notifications", data=form,
-                             auth=emu.auth, timeout=5)
-    response.raise_for_status()
 
 
 def test_up_creates_with_one_post_then_preview_shows_no_changes(stack: Stack, emulator: Emulator) -> None:
@@ -76,7 +68,7 @@ def test_unset_texts_read_back_as_null_or_empty_never_diff(stack: Stack, emulato
 
 def test_console_edit_shows_as_drift_and_up_repairs_only_those_fields(stack: Stack, emulator: Emulator) -> None:
     stack.up(program())
-    edit_in_console(emulator, SID, {"NewMessage.Sound": "chime", "LogEnabled": "false"})
+    emulator.edit(SID, {"NewMessage.Sound": "chime", "LogEnabled": "false"})
 
     assert stack.refresh() == {"support-push": "changed"}
     # after refresh, the stored inputs are the live values: the preview diff is exactly the drift
@@ -95,7 +87,7 @@ def test_console_edit_shows_as_drift_and_up_repairs_only_those_fields(stack: Sta
 def test_drift_is_seen_even_without_refresh_inputs_change(stack: Stack, emulator: Emulator) -> None:
     # diff compares with live outputs, so a refreshed output alone is enough to plan the repair
     stack.up(program())
-    edit_in_console(emulator, SID, {"AddedToConversation.Enabled": "false"})
+    emulator.edit(SID, {"AddedToConversation.Enabled": "false"})
     stack.refresh()
     assert stack.preview(program()).changes == {"support-push": "update"}
 
@@ -167,7 +159,7 @@ def test_destroy_resets_every_setting_to_defaults(stack: Stack, emulator: Emulat
 
 
 def test_resource_get_reads_live_settings(stack: Stack, emulator: Emulator) -> None:
-    edit_in_console(emulator, SID, {"NewMessage.Enabled": "true", "NewMessage.Template": "hello"})
+    emulator.edit(SID, {"NewMessage.Enabled": "true", "NewMessage.Template": "hello"})
     outs = stack.get("adopted", SID)
     assert outs["new_message"]["enabled"] is True and outs["new_message"]["template"] == "hello"
     with pytest.raises(LookupError):

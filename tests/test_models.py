@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +19,7 @@ from pulumi_twilio_conversations.models import (
     validate_settings,
 )
 
-SID = "IS" + "0123456789abcdef" * 2
-SPEC = Path(os.environ.get("TWILIO_CONVERSATIONS_SPEC", Path(__file__).resolve().parents[2] / "shared" /
-                           "twilio-oai" / "twilio_conversations_v1.json"))
-OPERATION = "/v1/Services/{ChatServiceSid}/Configuration/Notifications"
+from conftest import OPERATION, SID, SPEC_PATH
 
 
 def checked(**values: Any) -> dict[str, Any]:
@@ -35,9 +30,9 @@ def checked(**values: Any) -> dict[str, Any]:
 
 # --- wire mapping -----------------------------------------------------------------------------------
 
-@pytest.mark.skipif(not SPEC.exists(), reason=f"Twilio's OpenAPI spec not found at {SPEC}")
+@pytest.mark.skipif(not SPEC_PATH.exists(), reason=f"Twilio's OpenAPI spec not found at {SPEC_PATH}")
 def test_form_fields_are_exactly_the_ones_twilio_declares() -> None:
-    spec = json.loads(SPEC.read_text())
+    spec = json.loads(SPEC_PATH.read_text())
     post = spec["paths"][OPERATION]["post"]
     declared = post["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["properties"]
     assert {f.form for f in WIRE_FIELDS} == set(declared)

@@ -195,8 +195,7 @@ def test_tls_certificates_are_verified(tmp_path: Path) -> None:
         with pytest.raises(TwilioError, match="TLS handshake failed"):
             client.fetch(SID, Credentials(ACCOUNT, TOKEN))
         # the same server is fine once its certificate is trusted: the failure above was verification
-        assert requests.get(f"{emu.url}/v1/Services/{SID}/Configuration/Notifications", auth=(ACCOUNT, TOKEN),
-                            verify=str(cert), timeout=5).ok
+        assert requests.get(emu.api_url(SID), auth=(ACCOUNT, TOKEN), verify=str(cert), timeout=5).ok
 
 
 def test_plain_http_to_a_remote_host_is_refused_at_preview(emulator: Emulator) -> None:
@@ -215,8 +214,7 @@ def test_the_token_never_appears_anywhere(emulator: Emulator, caplog: pytest.Log
     with ProviderServer(stack_config(emulator)) as server:
         stack = Stack(server)
         stack.up({"push": SAMPLE})
-        requests.post(f"{emulator.url}/v1/Services/{SID}/Configuration/Notifications",
-                      data={"LogEnabled": "true"}, auth=(ACCOUNT, TOKEN), timeout=5)
+        emulator.edit(SID, {"LogEnabled": "true"})
         stack.refresh()
         stack.up({"push": {**SAMPLE, "chat_service_sid": OTHER_SID}})
         for fault in ({"status": 503, "count": -1}, {"reset": True, "count": -1}, {"status": 429, "count": -1},

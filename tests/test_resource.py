@@ -18,42 +18,28 @@ from pulumi_twilio_conversations import (
     WithMedia,
 )
 
-from conftest import SID
+from conftest import SID, MockRecorder
 
 ROOT = Path(__file__).resolve().parent.parent
 # pulumi.runtime.test waits for the Output a test returns; typed here for mypy's strict mode.
 runtime_test: Callable[[Callable[..., Any]], Callable[..., Any]] = pulumi.runtime.test
 
 
-class Recorder(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: list[pulumi.runtime.MockResourceArgs] = []
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        self.resources.append(args)
-        outs = dict(args.inputs)
-        outs.update(account_sid="AC" + "0" * 32, url="https://example/url")
-        return args.inputs.get("chat_service_sid", args.name), outs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        return {}, []
-
-
 @pytest.fixture
-def mocks() -> Iterator[Recorder]:
-    recorder = Recorder()
+def mocks() -> Iterator[MockRecorder]:
+    recorder = MockRecorder()
     pulumi.runtime.set_mocks(recorder, project="test", stack="dev", preview=False)
     yield recorder
 
 
-def inputs_of(recorder: Recorder, name: str) -> dict[str, Any]:
+def inputs_of(recorder: MockRecorder, name: str) -> dict[str, Any]:
     (found,) = [r for r in recorder.resources if r.name == name]
     assert found.typ == "pulumi-python:dynamic/twilio:ServiceNotifications"
     return {k: v for k, v in found.inputs.items() if k != "__provider"}
 
 
 @runtime_test
-def test_models_become_nested_inputs_and_omitted_fields_are_left_out(mocks: Recorder) -> Any:
+def test_models_become_nested_inputs_and_omitted_fields_are_left_out(mocks: MockRecorder) -> Any:
     res = ServiceNotifications(
         "push", chat_service_sid=SID, log_enabled=True,
         new_message=NewMessage(enabled=True, with_media=WithMedia(template="${MEDIA}")),
@@ -71,7 +57,7 @@ def test_models_become_nested_inputs_and_omitted_fields_are_left_out(mocks: Reco
 
 
 @runtime_test
-def test_outputs_from_other_resources_are_accepted_anywhere(mocks: Recorder) -> Any:
+def test_outputs_from_other_resources_are_accepted_anywhere(mocks: MockRecorder) -> Any:
     template = pulumi.Output.from_input("${PARTICIPANT}: ${MESSAGE}")
     res = ServiceNotifications(
         "push", chat_service_sid=pulumi.Output.from_input(SID),
@@ -99,7 +85,7 @@ def test_outputs_from_other_resources_are_accepted_anywhere(mocks: Recorder) -> 
          "added_to_conversation.template: unclosed placeholder"),
     ],
 )
-def test_plain_bad_values_fail_in_the_program(mocks: Recorder, kwargs: dict[str, Any], words: str) -> None:
+def test_plain_bad_values_fail_in_the_program(mocks: MockRecorder, kwargs: dict[str, Any], words: str) -> None:
     with pytest.raises(ServiceNotificationsError) as caught:
         ServiceNotifications("bad", **kwargs)
     assert words in str(caught.value) and "'bad'" in str(caught.value)
@@ -113,13 +99,13 @@ def test_models_validate_when_built() -> None:
         AddedToConversation(colour="red")  # type: ignore[call-arg]
 
 
-def test_bad_config_namespace_is_refused(mocks: Recorder) -> None:
+def test_bad_config_namespace_is_refused(mocks: MockRecorder) -> None:
     with pytest.raises(ValueError, match="config_namespace"):
         ServiceNotifications("x", chat_service_sid=SID, config_namespace="bad namespace!")
 
 
 @runtime_test
-def test_get_reads_by_id(mocks: Recorder) -> Any:
+def test_get_reads_by_id(mocks: MockRecorder) -> Any:
     res = ServiceNotifications.get("adopted", SID)
     return res.id.apply(lambda id_: assert_equal(id_, SID))
 
@@ -129,7 +115,7 @@ def assert_equal(a: Any, b: Any) -> None:
 
 
 @runtime_test
-def test_quickstart_program_declares_the_sample(mocks: Recorder) -> Any:
+def test_quickstart_program_declares_the_sample(mocks: MockRecorder) -> Any:
     pulumi.runtime.set_all_config({"test:serviceSid": SID})
     try:
         program = runpy.run_path(str(ROOT / "examples" / "quickstart" / "__main__.py"))

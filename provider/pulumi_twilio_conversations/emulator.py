@@ -409,6 +409,18 @@ class Emulator:
     def __exit__(self, *_exc: Any) -> None:
         self.stop()
 
+    def api_url(self, sid: str) -> str:
+        """A service's settings URL on this emulator, as a client calls it."""
+        return f"{self.url}/v1/Services/{sid}/Configuration/Notifications"
+
+    def edit(self, sid: str, form: dict[str, str]) -> dict[str, Any]:
+        """Change settings over HTTP, as someone with the console or a script would (first account)."""
+        import requests
+
+        response = requests.post(self.api_url(sid), data=form, auth=self.auth, timeout=5)
+        response.raise_for_status()
+        return response.json()  # type: ignore[no-any-return]
+
     # Conveniences for tests: the state, without going through HTTP.
     def settings(self, sid: str) -> dict[str, Any]:
         with self.state.lock:

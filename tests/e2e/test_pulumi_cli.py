@@ -19,15 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
 
+from conftest import ACCOUNT, OTHER_SID, SID, TOKEN
+
 MIN_VERSION = (3, 139, 0)
-SID = "IS" + "0123456789abcdef" * 2
-OTHER_SID = "IS" + "fedcba9876543210" * 2
-ACCOUNT = "AC" + "a1" * 16
-TOKEN = "e2e-token-RECOGNIZABLE"
 
 
 def cli_version() -> tuple[int, ...] | None:
@@ -59,12 +56,6 @@ PROGRAM = textwrap.dedent('''
     )
     pulumi.export("new_message", push.new_message)
 ''')
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with Emulator(accounts={ACCOUNT: TOKEN}, services=[SID, OTHER_SID]) as emu:
-        yield emu
 
 
 @pytest.fixture
@@ -109,8 +100,7 @@ def test_up_then_preview_shows_no_changes(stack: Any, emulator: Emulator, tmp_pa
 
 def test_console_edit_is_drift_and_up_repairs_it(stack: Any, emulator: Emulator) -> None:
     stack.up()
-    requests.post(f"{emulator.url}/v1/Services/{SID}/Configuration/Notifications", data={"NewMessage.Sound": "x"},
-                  auth=emulator.auth, timeout=5).raise_for_status()
+    emulator.edit(SID, {"NewMessage.Sound": "x"})
     stack.refresh()
     assert changes(stack.preview().change_summary) == {"update": 1}
     emulator.clear_requests()
