@@ -395,12 +395,17 @@ class Problem:
     reason: str
 
 
+def fields_of(model: BaseModel) -> dict[str, Any]:
+    """A model's fields as a shallow dict (nested models and Outputs left as they are)."""
+    return {name: getattr(model, name) for name in type(model).model_fields}
+
+
 def _strip_deferred(value: Any) -> tuple[Any, bool]:
     """A copy of ``value`` without deferred leaves (they are validated once known)."""
     if _is_deferred(value):
         return None, True
     if isinstance(value, BaseModel):
-        value = {k: getattr(value, k) for k in type(value).model_fields if getattr(value, k) is not None}
+        value = fields_of(value)
     if isinstance(value, Mapping):
         out = {}
         for k, v in value.items():
@@ -488,16 +493,12 @@ def validate_settings(values: Mapping[str, Any], require_sid: bool = True) -> tu
 
 
 def _plain(model: BaseModel) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        out[name] = _plain(value) if isinstance(value, BaseModel) else value
-    return out
+    return {k: _plain(v) if isinstance(v, BaseModel) else v for k, v in fields_of(model).items()}
 
 
 def _overlay_deferred(plain: dict[str, Any], original: Any) -> dict[str, Any]:
     if isinstance(original, BaseModel):
-        original = {k: getattr(original, k) for k in type(original).model_fields}
+        original = fields_of(original)
     for key, value in original.items():
         if _is_deferred(value):
             plain[key] = value

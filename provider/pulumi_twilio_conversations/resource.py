@@ -16,6 +16,7 @@ from .models import (
     NewMessage,
     RemovedFromConversation,
     _is_deferred,
+    fields_of,
     validate_settings,
 )
 from .provider import ServiceNotificationsProvider
@@ -30,7 +31,7 @@ def _as_input(value: Any) -> Any:
     if isinstance(value, pulumi.Output) or _is_deferred(value):
         return value
     if isinstance(value, BaseModel):
-        value = {k: getattr(value, k) for k in type(value).model_fields}
+        value = fields_of(value)
     if isinstance(value, Mapping):
         return {k: _as_input(v) for k, v in value.items() if v is not None}
     return value
