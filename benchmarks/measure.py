@@ -124,7 +124,6 @@ def requests_per_step(emu: EmulatorProcess) -> dict[str, int]:
     """Requests the emulator saw for each lifecycle step, driven over the provider protocol."""
     counts: dict[str, int] = {}
     with ProviderServer(config_for(emu)) as server:
-        stack = Stack(server)
         props = Resource(dict(SAMPLE)).inputs()
 
         def counted(step: str, action: Callable[[], Any]) -> Any:
@@ -140,7 +139,6 @@ def requests_per_step(emu: EmulatorProcess) -> dict[str, int]:
         counted("read", lambda: server.read(urn("push"), SID, outs, checked))
         outs = counted("update", lambda: server.update(urn("push"), SID, outs, changed, checked))
         counted("delete", lambda: server.delete(urn("push"), SID, outs, changed))
-        del stack
     return counts
 
 

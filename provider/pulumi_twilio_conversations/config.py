@@ -47,14 +47,6 @@ _NUMBERS: dict[str, type] = {
     "backoffMax": float,
     "retryAfterMax": int,
 }
-_SNAKE = {
-    "connectTimeout": "connect_timeout",
-    "readTimeout": "read_timeout",
-    "maxRetries": "max_retries",
-    "backoffFactor": "backoff_factor",
-    "backoffMax": "backoff_max",
-    "retryAfterMax": "retry_after_max",
-}
 
 
 def check_namespace(namespace: str) -> str:
@@ -148,7 +140,7 @@ def resolve(config: Mapping[str, Any], namespace: str, env: Mapping[str, str]) -
                 raise ValueError(f"{namespace}:{key} must be a number, got {raw!r}") from None
             if number < 0:
                 raise ValueError(f"{namespace}:{key} must not be negative, got {raw!r}")
-            numbers[_SNAKE[key]] = number
+            numbers[re.sub(r"([A-Z])", r"_\1", key).lower()] = number  # readTimeout -> read_timeout
         http = HttpSettings(base_url=base_url, **numbers)
     except ValueError as err:
         problems.append(f"{err} ({where(namespace, 'baseUrl')})" if "base URL" in str(err) else str(err))
