@@ -14,10 +14,10 @@ from pulumi_twilio_conversations.models import (
     changed_paths,
     default_settings,
     from_api,
-    template_warnings,
     to_form,
     validate_settings,
 )
+from pulumi_twilio_conversations.templates import template_warnings
 
 from conftest import OPERATION, SID, SPEC_PATH
 
@@ -181,19 +181,46 @@ def test_good_templates_pass(template: str) -> None:
 
 # --- warnings -----------------------------------------------------------------------------------------
 
+# Per event, what Twilio's "Push Notification Configuration for Conversations" page documents.
+_EVERY_EVENT = ("${PARTICIPANT} ${PARTICIPANT_FRIENDLY_NAME} ${PARTICIPANT_IDENTITY} ${PARTICIPANT_SID} "
+                "${CONVERSATION} ${CONVERSATION_FRIENDLY_NAME} ${CONVERSATION_SID} ${CONVERSATION_UNIQUE_NAME}")
+
+
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
+        ({"new_message": {"template": _EVERY_EVENT + " ${MESSAGE}"}}, []),
+        ({"new_message": {"with_media": {"template": _EVERY_EVENT + " ${MEDIA_COUNT} ${MEDIA}"}}}, []),
+        ({"added_to_conversation": {"template": _EVERY_EVENT}}, []),
+        ({"removed_from_conversation": {"template": _EVERY_EVENT}}, []),
         ({"new_message": {"template": "${MEDIA_COUNT} files"}}, ["new_message.template"]),
-        ({"new_message": {"with_media": {"template": "${MEDIA_COUNT} files"}}}, []),
+        ({"new_message": {"with_media": {"template": "${MESSAGE}"}}}, ["new_message.with_media.template"]),
         ({"added_to_conversation": {"template": "${MESSAGE}"}}, ["added_to_conversation.template"]),
-        ({"removed_from_conversation": {"template": "${CONVERSATION}"}}, []),
+        ({"removed_from_conversation": {"template": "${MEDIA}"}}, ["removed_from_conversation.template"]),
+        ({"new_message": {"template": "${SENDER}"}}, ["new_message.template"]),
         ({"new_message": {"template": "x" * 179}}, ["new_message.template"]),
         ({"new_message": {"template": "x" * 178}}, []),
+        # Placeholders are not counted: their values are known only when Twilio sends the push.
+        ({"new_message": {"template": "${MESSAGE}" + "x" * 178}}, []),
+        ({"new_message": {"template": "${MESSAGE}" + "x" * 179}}, ["new_message.template"]),
     ],
 )
 def test_template_warnings(values: dict[str, Any], expected: list[str]) -> None:
     assert [w.field for w in template_warnings(checked(**values))] == expected
+
+
+def test_length_warning_says_the_end_may_be_cut_and_counts_fixed_text() -> None:
+    (warning,) = template_warnings(checked(new_message={"template": "${MESSAGE} " + "x" * 200}))
+    assert "201 characters besides its placeholders" in warning.reason and "may be cut" in warning.reason
+
+
+@pytest.mark.parametrize(("template", "fix"), [
+    ("$PARTICIPANT_SID said hi", "write '${PARTICIPANT_SID}'"),
+    ("{CONVERSATION_UNIQUE_NAME}", "write '${CONVERSATION_UNIQUE_NAME}'"),
+])
+def test_malformed_long_placeholders_are_named_whole(template: str, fix: str) -> None:
+    _, problems = validate_settings({"chat_service_sid": SID, "new_message": {"template": template}})
+    assert len(problems) == 1 and fix in problems[0].reason
 
 
 # --- unknown values during preview ------------------------------------------------------------------------

@@ -38,24 +38,14 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
+from .templates import Problem, placeholder_syntax_error
+
 T = TypeVar("T")
 In = Union[T, Awaitable[T], pulumi.Output[T]]
 """Same as ``pulumi.Input[T]``, spelled without its forward reference so pydantic can resolve it."""
 
 SERVICE_SID_PATTERN = r"^IS[0-9a-fA-F]{32}$"
 """Twilio's pattern for a Conversations Service SID (the path parameter ChatServiceSid)."""
-
-PUSH_PAYLOAD_LIMIT = 178
-"""Twilio cuts the push payload to this many characters after substituting placeholders."""
-
-# The placeholders Twilio documents for each event; the only place they are listed.
-PLACEHOLDERS: dict[str, frozenset[str]] = {
-    "new_message": frozenset({"CONVERSATION", "PARTICIPANT", "MESSAGE"}),
-    "new_message.with_media": frozenset({"CONVERSATION", "PARTICIPANT", "MESSAGE", "MEDIA_COUNT", "MEDIA"}),
-    "added_to_conversation": frozenset({"CONVERSATION", "PARTICIPANT"}),
-    "removed_from_conversation": frozenset({"CONVERSATION", "PARTICIPANT"}),
-}
-_ALL_PLACEHOLDERS = frozenset().union(*PLACEHOLDERS.values())
 
 MAX_TEXT_LENGTH = 1024
 """Hard limit for a template or sound. Far past the 178-character payload; longer is surely a mistake."""
@@ -85,19 +75,6 @@ class _OrDeferred:
         return core_schema.no_info_wrap_validator_function(passthrough, inner_schema)
 
 
-_MALFORMED_PLACEHOLDERS = (
-    # `${NAME` with no closing brace (the well-formed ones are removed before these run).
-    (re.compile(r"\$\{([A-Za-z0-9_]*)(?!\})"), "unclosed placeholder '${{{0}': write '${{{0}}}'"),
-    # `$NAME}` with no opening brace.
-    (re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)\}"), "placeholder '${0}}}' lacks its '{{': write '${{{0}}}'"),
-    # `{NAME}` with no dollar, for a name Twilio substitutes.
-    (re.compile(r"(?<!\$)\{(" + "|".join(sorted(_ALL_PLACEHOLDERS)) + r")\}"),
-     "placeholder '{{{0}}}' lacks its '$': write '${{{0}}}'"),
-    # `$NAME` bare, for a name Twilio substitutes.
-    (re.compile(r"\$(" + "|".join(sorted(_ALL_PLACEHOLDERS)) + r")\b(?!\})"),
-     "placeholder '${0}' lacks its braces: write '${{{0}}}'"),
-)
-_WELL_FORMED = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -115,13 +92,9 @@ def _check_text(value: str) -> str:
 
 def _check_template(value: str) -> str:
     _check_text(value)
-    rest = _WELL_FORMED.sub(lambda m: " " * len(m.group()), value)
-    if "${}" in rest:
-        raise ValueError("has an empty placeholder '${}': name one, such as '${CONVERSATION}'")
-    for pattern, message in _MALFORMED_PLACEHOLDERS:
-        match = pattern.search(rest)
-        if match:
-            raise ValueError(message.format(match.group(1)))
+    problem = placeholder_syntax_error(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -160,7 +133,7 @@ class WithMedia(_Settings):
     enabled: Annotated[Optional[In[bool]], _OrDeferred(Optional[StrictBool])] = None
     """Send a push when a message with media is added. Twilio default: false."""
     template: Annotated[Optional[In[str]], _OrDeferred(Optional[Template])] = None
-    """Text of the push; placeholders ${CONVERSATION}, ${PARTICIPANT}, ${MESSAGE}, ${MEDIA_COUNT}, ${MEDIA}."""
+    """Text of the push. Unset: Twilio's built-in text."""
 
 
 class NewMessage(_Settings):
@@ -172,7 +145,7 @@ class NewMessage(_Settings):
     enabled: Annotated[Optional[In[bool]], _OrDeferred(Optional[StrictBool])] = None
     """Send a push when a message is added to a conversation. Twilio default: false."""
     template: Annotated[Optional[In[str]], _OrDeferred(Optional[Template])] = None
-    """Text of the push; placeholders ${CONVERSATION}, ${PARTICIPANT}, ${MESSAGE}. Unset: Twilio's text."""
+    """Text of the push. Unset: Twilio's built-in text."""
     sound: Annotated[Optional[In[str]], _OrDeferred(Optional[Sound])] = None
     """Name of the sound the device plays. Unset: the device default."""
     badge_count_enabled: Annotated[Optional[In[bool]], _OrDeferred(Optional[StrictBool])] = None
@@ -192,7 +165,7 @@ class AddedToConversation(_Settings):
     enabled: Annotated[Optional[In[bool]], _OrDeferred(Optional[StrictBool])] = None
     """Send the push. Twilio default: false."""
     template: Annotated[Optional[In[str]], _OrDeferred(Optional[Template])] = None
-    """Text of the push; placeholders ${CONVERSATION}, ${PARTICIPANT}."""
+    """Text of the push. Unset: Twilio's built-in text."""
     sound: Annotated[Optional[In[str]], _OrDeferred(Optional[Sound])] = None
     """Name of the sound the device plays."""
 
@@ -206,7 +179,7 @@ class RemovedFromConversation(_Settings):
     enabled: Annotated[Optional[In[bool]], _OrDeferred(Optional[StrictBool])] = None
     """Send the push. Twilio default: false."""
     template: Annotated[Optional[In[str]], _OrDeferred(Optional[Template])] = None
-    """Text of the push; placeholders ${CONVERSATION}, ${PARTICIPANT}."""
+    """Text of the push. Unset: Twilio's built-in text."""
     sound: Annotated[Optional[In[str]], _OrDeferred(Optional[Sound])] = None
     """Name of the sound the device plays."""
 
@@ -387,14 +360,6 @@ def changed_paths(live: Mapping[str, Any], desired: Mapping[str, Any]) -> list[s
 # Validation with errors a user can act on.
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A bad input: the dotted field and what to do about it."""
-
-    field: str
-    reason: str
-
-
 def fields_of(model: BaseModel) -> dict[str, Any]:
     """A model's fields as a shallow dict (nested models and Outputs left as they are)."""
     return {name: getattr(model, name) for name in type(model).model_fields}
@@ -505,27 +470,3 @@ def _overlay_deferred(plain: dict[str, Any], original: Any) -> dict[str, Any]:
         elif isinstance(value, (Mapping, BaseModel)) and isinstance(plain.get(key), dict):
             _overlay_deferred(plain[key], value)
     return plain
-
-
-def template_warnings(settings: Mapping[str, Any]) -> list[Problem]:
-    """Problems worth a warning but legal: undocumented placeholders, texts past the payload limit."""
-    warnings = []
-    for event, allowed in PLACEHOLDERS.items():
-        path = f"{event}.template"
-        template = get_path(settings, path)
-        if not isinstance(template, str) or not template:
-            continue
-        for name in dict.fromkeys(_WELL_FORMED.findall(template)):
-            if name not in allowed:
-                warnings.append(Problem(
-                    path,
-                    f"'${{{name}}}' is not a placeholder Twilio documents for this event, so it is sent "
-                    f"as typed; documented: {', '.join('${' + n + '}' for n in sorted(allowed))}",
-                ))
-        if len(template) > PUSH_PAYLOAD_LIMIT:
-            warnings.append(Problem(
-                path,
-                f"is {len(template)} characters; Twilio cuts the push payload to {PUSH_PAYLOAD_LIMIT} "
-                "characters after substituting placeholders, so the end will not be shown",
-            ))
-    return warnings

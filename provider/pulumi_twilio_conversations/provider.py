@@ -43,10 +43,10 @@ from .models import (
     changed_paths,
     default_settings,
     from_api,
-    template_warnings,
     to_form,
     validate_settings,
 )
+from .templates import template_warnings
 
 PROVIDER_KEY = "__provider"
 _F = TypeVar("_F", bound=Callable[..., Any])

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .models import WIRE_FIELDS, NotificationSettings
+from .templates import describe
 
 START, END = "<!-- reference:start -->", "<!-- reference:end -->"
 _FORM = {f.path: f.form for f in WIRE_FIELDS}
@@ -43,6 +44,8 @@ def _rows(schema: dict[str, Any], defs: dict[str, Any], prefix: str, model: str)
         path = f"{prefix}{name}"
         kind, ref = _type_of(prop)
         description = " ".join(str(prop.get("description", "")).split()).replace("``", "`")
+        if name == "template":
+            description += " " + describe(prefix.rstrip("."))
         if ref is not None:
             rows.append(f"| `{path}` | `{ref}` or dict | all defaults | — | {description} |")
             rows.extend(_rows(defs[ref], defs, f"{path}.", ref))
