@@ -135,7 +135,7 @@ def requests_per_step(emu: EmulatorProcess) -> dict[str, int]:
         checked = counted("check", lambda: server.check(urn("push"), {}, props))
         _, outs = counted("create", lambda: server.create(urn("push"), checked))
         changed = {**checked, "log_enabled": False}
-        counted("diff", lambda: server.diff(urn("push"), SID, outs, changed))
+        counted("diff", lambda: server.diff(urn("push"), SID, outs, changed, checked))
         counted("read", lambda: server.read(urn("push"), SID, outs, checked))
         outs = counted("update", lambda: server.update(urn("push"), SID, outs, changed, checked))
         counted("delete", lambda: server.delete(urn("push"), SID, outs, changed))
@@ -203,7 +203,8 @@ def per_operation(emu: EmulatorProcess, rounds: int) -> dict[str, list[Sample]]:
 
 def _provider_startup(serialized: str, inputs: dict[str, Any]) -> float:
     start = time.perf_counter()
-    with ProviderServer({"twilio:accountSid": AUTH[0], "twilio:authToken": AUTH[1]}) as server:
+    # Started from the repository root, where the trivial provider (benchmarks/) is importable.
+    with ProviderServer({"twilio:accountSid": AUTH[0], "twilio:authToken": AUTH[1]}, cwd=ROOT) as server:
         server.check(urn("x"), {}, {**inputs, "__provider": serialized})
         elapsed = time.perf_counter() - start
     return elapsed

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pulumi_twilio_conversations.emulator import Emulator
 
-from harness import ProviderServer, Stack
+from harness import ProviderServer, Secret, Stack
 
 SID = "IS" + "0123456789abcdef" * 2
 OTHER_SID = "IS" + "fedcba9876543210" * 2
@@ -35,13 +35,15 @@ FAST_RETRIES = {"twilio:maxRetries": "3", "twilio:backoffFactor": "0.01", "twili
 
 @pytest.fixture
 def emulator() -> Iterator[Emulator]:
-    with Emulator(accounts={ACCOUNT: TOKEN}, services=[SID, OTHER_SID]) as emu:
+    # Strict: a misspelt form field fails the test, where Twilio would silently ignore it.
+    with Emulator(accounts={ACCOUNT: TOKEN}, services=[SID, OTHER_SID], strict=True) as emu:
         yield emu
 
 
 def stack_config(emu: Emulator, namespace: str = "twilio", **extra: str) -> dict[str, Any]:
     account, token = emu.auth
-    config = {f"{namespace}:accountSid": account, f"{namespace}:authToken": token, f"{namespace}:baseUrl": emu.url}
+    config: dict[str, Any] = {f"{namespace}:accountSid": account, f"{namespace}:authToken": Secret(token),
+                              f"{namespace}:baseUrl": emu.url}
     config.update({k.replace("twilio:", f"{namespace}:"): v for k, v in FAST_RETRIES.items()})
     config.update(extra)
     return config

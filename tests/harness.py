@@ -4,13 +4,15 @@
 speaks its gRPC protocol. ``Stack`` holds a small state (inputs and outputs per resource) and
 offers the steps users type: ``preview``, ``up``, ``refresh``, ``destroy``.
 
-Marshalling follows the engine: unknowns as the unknown sentinel, secrets sent unwrapped (the
-dynamic provider answers acceptSecrets=False), outputs as diff/update olds, refreshed inputs
-replacing the stored ones.
+Each behaviour imitated names the engine file it comes from (pulumi/pulumi, read at v3.260):
+pkg/resource/deploy/step.go, step_generator.go, pkg/resource/deploy/providers/registry.go,
+pkg/resource/plugin/provider_plugin.go, pkg/engine/project.go, pkg/backend/display/rows.go and
+object_diff.go. Where the harness simplifies (one resource at a time, no parallelism), it says so.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import grpc
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 from pulumi.runtime._serialization import _serialize
@@ -33,7 +35,10 @@ from pulumi_twilio_conversations.resource import _as_input
 
 PROVIDER_KEY = "__provider"
 TYPE = "pulumi-python:dynamic/twilio:ServiceNotifications"
+PROVIDER_URN = "urn:pulumi:test::harness::pulumi:providers:pulumi-python::default"
 ROOT = Path(__file__).resolve().parent.parent
+QUICKSTART_DIR = ROOT / "examples" / "quickstart"
+"""The program directory of the root Pulumi.yaml (``main: examples/quickstart/``)."""
 
 
 def serialized_provider(namespace: str = "twilio") -> str:
@@ -70,6 +75,20 @@ def _secret(value: Any) -> dict[str, Any]:
     return {_special_sig_key: _special_secret_sig, "value": value}
 
 
+@dataclass(frozen=True)
+class Secret:
+    """A stack config value set with ``pulumi config set --secret``."""
+
+    value: str
+
+
+def _wire_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Stack config as the engine sends it to a dynamic provider: every key with its namespace, secure
+    values wrapped as secrets, whatever their name (pkg/resource/deploy/target.go GetPackageConfig:
+    ``property.New(v).WithSecret(c.Secure())``; provider_plugin.go Configure marshals with KeepSecrets)."""
+    return {k: _secret(v.value) if isinstance(v, Secret) else v for k, v in config.items()}
+
+
 class ProviderError(Exception):
     """The provider answered a call with an error (the engine would fail the step)."""
 
@@ -81,15 +100,26 @@ class CheckFailed(Exception):
 
 
 class ProviderServer:
-    """The dynamic-provider process, started like the engine starts it."""
+    """The dynamic-provider process, started and configured like the engine does it.
 
-    def __init__(self, config: Optional[Mapping[str, Any]] = None, env: Optional[Mapping[str, str]] = None) -> None:
+    ``cwd``: the program's directory, where the engine starts every plugin (pkg/engine/project.go
+    getPwdMain, then plugin.go newPlugin(ctx, ctx.Pwd, ...)).
+    ``old_config``: the provider config stored in state by the last ``up`` (None: a new stack).
+    ``run_program``: False for ``pulumi refresh`` / ``pulumi destroy`` without ``--run-program``: the
+    engine then configures the provider from the config stored in state (``old_config``) and skips
+    CheckConfig/DiffConfig (pkg/resource/deploy/deployment.go EnsureProvider -> SameProvider ->
+    registry.go Same).
+    """
+
+    def __init__(self, config: Optional[Mapping[str, Any]] = None, env: Optional[Mapping[str, str]] = None,
+                 cwd: Path = QUICKSTART_DIR, old_config: Optional[Mapping[str, Any]] = None,
+                 run_program: bool = True) -> None:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO")}
         full_env.update({"PULUMI_PROJECT": "harness", "PYTHONUNBUFFERED": "1"})
         full_env.update(env or {})
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic"],
-            cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline().decode().strip()
@@ -102,7 +132,27 @@ class ProviderServer:
         self._reader.start()
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-        self.configure(config or {})
+        self.calls: list[str] = []
+        """Every RPC made, in order."""
+        self._start(dict(config or {}), None if old_config is None else dict(old_config), run_program)
+
+    def _start(self, config: dict[str, Any], old_config: Optional[dict[str, Any]], run_program: bool) -> None:
+        """The engine's start-up calls (provider_plugin.go dialPlugin/handshake; pkg/host/host.go Provider;
+        registry.go Check, Diff, Create/Update/Same)."""
+        self._rpc_tolerant("Handshake", provider_pb2.ProviderHandshakeRequest(
+            engine_address="127.0.0.1:0", root_directory=str(ROOT), program_directory=str(ROOT)))
+        self._rpc("GetPluginInfo", empty_pb2.Empty())
+        if not run_program:
+            self.configure(old_config if old_config is not None else config)
+            return
+        # CheckConfig: UNIMPLEMENTED in the dynamic server; the engine then keeps the news as they are.
+        self._rpc_tolerant("CheckConfig", provider_pb2.CheckRequest(
+            urn=PROVIDER_URN, olds=to_struct(_wire_config(old_config or {})), news=to_struct(_wire_config(config))))
+        if old_config is not None:  # only for a provider already in state
+            self._rpc_tolerant("DiffConfig", provider_pb2.DiffRequest(
+                urn=PROVIDER_URN, id="default", olds=to_struct(_wire_config(old_config)),
+                news=to_struct(_wire_config(config)), old_inputs=to_struct(_wire_config(old_config))))
+        self.configure(config)
 
     def _drain(self) -> None:
         assert self.process.stderr is not None
@@ -128,16 +178,27 @@ class ProviderServer:
         self.stop()
 
     def _rpc(self, method: str, request: Any) -> Any:
+        self.calls.append(method)
         try:
             return getattr(self.stub, method)(request, timeout=120)
         except grpc.RpcError as err:
             raise ProviderError(err.details()) from None
 
+    def _rpc_tolerant(self, method: str, request: Any) -> Any:
+        """A call the engine makes but tolerates as UNIMPLEMENTED (the dynamic server has no Handshake,
+        CheckConfig or DiffConfig: provider_plugin.go treats Unimplemented as 'not supported')."""
+        self.calls.append(method)
+        try:
+            return getattr(self.stub, method)(request, timeout=120)
+        except grpc.RpcError as err:
+            if err.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise ProviderError(err.details()) from None
+            return None
+
     # One method per RPC; props are plain dicts (Unknown() for unknowns).
     def configure(self, config: Mapping[str, Any]) -> None:
-        """Stack config as the engine sends it: secret values (tokens, secrets) wrapped as secrets."""
-        wrapped = {k: _secret(v) if k.endswith(("Token", "Secret")) else v for k, v in config.items()}
-        self._rpc("Configure", provider_pb2.ConfigureRequest(args=to_struct(wrapped), acceptSecrets=True))
+        """Configure with the stack config (see _wire_config)."""
+        self._rpc("Configure", provider_pb2.ConfigureRequest(args=to_struct(_wire_config(config)), acceptSecrets=True))
 
     def check(self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         resp = self._rpc("Check", provider_pb2.CheckRequest(urn=urn, olds=to_struct(olds), news=to_struct(news)))
@@ -145,8 +206,10 @@ class ProviderServer:
             raise CheckFailed([(f.property, f.reason) for f in resp.failures])
         return from_struct(resp.inputs)
 
-    def diff(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
-        return self._rpc("Diff", provider_pb2.DiffRequest(urn=urn, id=id_, olds=to_struct(olds), news=to_struct(news)))
+    def diff(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+             old_inputs: Mapping[str, Any]) -> Any:
+        return self._rpc("Diff", provider_pb2.DiffRequest(
+            urn=urn, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs)))
 
     def create(self, urn: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         resp = self._rpc("Create", provider_pb2.CreateRequest(urn=urn, properties=to_struct(props)))
@@ -177,13 +240,21 @@ class StateEntry:
     outputs: dict[str, Any]
     secrets: frozenset[str] = frozenset()
     """Top-level keys the engine stores as secrets: those whose input was secret."""
+    retain_on_delete: bool = False
+    """Stored from the resource's options; DeleteStep.Apply reads it from the old state (step.go)."""
 
 
 @dataclass
 class Plan:
-    """What a preview or up did, per resource name: create, update, replace, delete or same."""
+    """What a preview or up did, per resource name: create, update, replace, delete or same.
+
+    ``display``: what the CLI prints beside each changed resource in a plain preview, such as
+    ``[diff: ~new_message]``; ``detail``: the nested paths ``--diff`` prints (see ``display_diff``).
+    """
 
     steps: dict[str, str] = field(default_factory=dict)
+    display: dict[str, str] = field(default_factory=dict)
+    detail: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def changes(self) -> dict[str, str]:
@@ -196,13 +267,16 @@ def urn(name: str) -> str:
 
 @dataclass
 class Resource:
-    """One resource in a program: its constructor arguments and its config namespace."""
+    """One resource in a program: its constructor arguments, config namespace and resource options."""
 
     props: dict[str, Any]
     namespace: str = "twilio"
     secrets: frozenset[str] = frozenset()
     """Inputs the program marked secret (pulumi.Output.secret). The dynamic provider answers
     acceptSecrets=False, so the engine sends them unwrapped and re-marks same-named outputs."""
+    retain_on_delete: bool = False
+    ignore_changes: tuple[str, ...] = ()
+    """Dotted input paths, as in ``ResourceOptions(ignore_changes=["new_message.sound"])``."""
 
     def inputs(self) -> dict[str, Any]:
         props = {k: _as_input(v) for k, v in self.props.items() if v is not None}
@@ -210,8 +284,61 @@ class Resource:
         return props
 
 
+def _leaves(props: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in props.items():
+        if key.startswith("__"):  # internal keys are never displayed (resource.IsInternalPropertyKey)
+            continue
+        if isinstance(value, Mapping) and value:
+            out.update(_leaves(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def display_diff(old_inputs: Mapping[str, Any], new_inputs: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """What the CLI shows for an update whose provider sent no detailed diff (our dynamic provider's
+    case: the Python server forwards none). A plain preview diffs old against new inputs and prints
+    top-level keys only, ``[diff: +added-deleted~updated]`` (pkg/backend/display/rows.go getDiffInfo,
+    writeShortDiff); ``--diff`` prints every changed property, nested (display/object_diff.go)."""
+    old, new = _leaves(old_inputs), _leaves(new_inputs)
+    paths = sorted(p for p in old.keys() | new.keys() if old.get(p, _MISSING) != new.get(p, _MISSING))
+    top: dict[str, str] = {}
+    for path in paths:
+        key = path.split(".", 1)[0]
+        kind = "+" if key not in old_inputs else "-" if key not in new_inputs else "~"
+        top.setdefault(key, kind)
+    short = "".join(f"{kind}{key}" for kind in "+-~" for key in sorted(k for k, v in top.items() if v == kind))
+    return (f"[diff: {short}]" if short else ""), paths
+
+
+_MISSING = object()
+
+
+def _ignore_changes(news: dict[str, Any], olds: Mapping[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
+    """Set ignored paths back to their old values (step_generator.go processIgnoreChanges)."""
+    result = copy.deepcopy(news)
+    for path in paths:
+        *head, last = path.split(".")
+        old: Any = olds
+        for part in head:
+            old = old.get(part, {}) if isinstance(old, Mapping) else {}
+        node = result
+        for part in head:
+            node = node.setdefault(part, {})
+        if isinstance(old, Mapping) and last in old:
+            node[last] = copy.deepcopy(old[last])
+        else:
+            node.pop(last, None)
+    return result
+
+
 class Stack:
-    """A stack's state between steps, driven through a ProviderServer like the engine would."""
+    """A stack's state between steps, driven through a ProviderServer like the engine would.
+
+    One resource at a time, in program order (the engine runs up to 4 x CPUs steps in parallel; the
+    dynamic server 4 at once: the order of requests across resources may differ).
+    """
 
     def __init__(self, server: ProviderServer) -> None:
         self.server = server
@@ -220,75 +347,111 @@ class Stack:
     def _program(self, program: Mapping[str, Any]) -> dict[str, Resource]:
         return {k: v if isinstance(v, Resource) else Resource(dict(v)) for k, v in program.items()}
 
-    def _plan_one(self, name: str, res: Resource) -> tuple[str, dict[str, Any]]:
-        old = self.state.get(name)
-        checked = self.server.check(urn(name), old.inputs if old else {}, res.inputs())
+    def _plan_one(self, state: dict[str, StateEntry], name: str, res: Resource) -> tuple[str, dict[str, Any]]:
+        old = state.get(name)
+        news = res.inputs()
         if old is None:
-            return "create", checked
-        diff = self.server.diff(urn(name), old.id, old.outputs, checked)
+            return "create", self.server.check(urn(name), {}, news)
+        # step_generator.go continueStepsFromImport: ignore_changes first, then Check(olds=old inputs).
+        checked = self.server.check(urn(name), old.inputs, _ignore_changes(news, old.inputs, res.ignore_changes))
+        # Diff: olds are the stored outputs, news the checked inputs, old_inputs the stored inputs.
+        diff = self.server.diff(urn(name), old.id, old.outputs, checked, old.inputs)
         if diff.changes == provider_pb2.DiffResponse.DIFF_NONE:
             return "same", checked
         if diff.changes != provider_pb2.DiffResponse.DIFF_SOME:
             raise AssertionError("the provider must always answer an explicit diff")
-        return ("replace" if list(diff.replaces) else "update"), checked
+        if list(diff.replaces):
+            # continueStepsFromDiff: on a replace, Check again with no olds and the program's raw inputs.
+            return "replace", self.server.check(urn(name), {}, news)
+        return "update", checked
 
-    def preview(self, program: Mapping[str, Any]) -> Plan:
+    def _run(self, program: Mapping[str, Any], apply: bool, refresh: bool) -> Plan:
+        """One ``pulumi up`` (apply) or ``pulumi preview``. A preview works on a copy of the state and
+        never saves it (pkg/backend/diy/backend.go apply: no snapshot manager for a dry run)."""
+        state = self.state if apply else copy.deepcopy(self.state)
+        if refresh:
+            self._refresh(state)
         plan = Plan()
         resources = self._program(program)
+        replaced: list[tuple[str, StateEntry]] = []
         for name, res in resources.items():
-            plan.steps[name] = self._plan_one(name, res)[0]
-        for name in self.state:
-            if name not in resources:
-                plan.steps[name] = "delete"
-        return plan
-
-    def up(self, program: Mapping[str, Any]) -> Plan:
-        plan = Plan()
-        resources = self._program(program)
-        for name, res in resources.items():
-            step, checked = self._plan_one(name, res)
+            step, checked = self._plan_one(state, name, res)
             plan.steps[name] = step
-            old = self.state.get(name)
-            if step == "create" or step == "replace":
+            old = state.get(name)
+            if step in ("update", "replace") and old is not None:
+                plan.display[name], plan.detail[name] = display_diff(old.inputs, checked)
+            if not apply:
+                continue
+            if step in ("create", "replace"):
                 id_, outs = self.server.create(urn(name), checked)
-                self.state[name] = StateEntry(id_, checked, outs, res.secrets & set(outs))
-                if old is not None:  # create before delete, as the engine does by default
-                    self.server.delete(urn(name), old.id, old.outputs, old.inputs)
+                state[name] = StateEntry(id_, checked, outs, res.secrets & set(outs), res.retain_on_delete)
+                if old is not None:
+                    replaced.append((name, old))
             elif step == "update":
                 assert old is not None
                 outs = self.server.update(urn(name), old.id, old.outputs, checked, old.inputs)
-                self.state[name] = StateEntry(old.id, checked, outs, res.secrets & set(outs))
-        for name in [n for n in self.state if n not in resources]:
-            old = self.state.pop(name)
-            self.server.delete(urn(name), old.id, old.outputs, old.inputs)
+                state[name] = StateEntry(old.id, checked, outs, res.secrets & set(outs), res.retain_on_delete)
+            elif old is not None:
+                old.retain_on_delete = res.retain_on_delete  # a same step stores the program's options
+        # Deletes come after every create and update (step_generator.go GenerateDeletes, run from
+        # performPostSteps): first the replaced resources, then those gone from the program.
+        for name, old in replaced:
+            self._delete(name, old)
+        for name in [n for n in state if n not in resources]:
             plan.steps[name] = "delete"
+            if apply:
+                self._delete(name, state.pop(name))
         return plan
 
+    def _delete(self, name: str, old: StateEntry) -> None:
+        """step.go DeleteStep.Apply: no Delete call for a resource stored with retain_on_delete."""
+        if not old.retain_on_delete:
+            self.server.delete(urn(name), old.id, old.outputs, old.inputs)
+
+    def preview(self, program: Mapping[str, Any], refresh: bool = False) -> Plan:
+        """``pulumi preview`` (``refresh=True``: ``pulumi preview --refresh``). Saves nothing."""
+        return self._run(program, apply=False, refresh=refresh)
+
+    def up(self, program: Mapping[str, Any], refresh: bool = False) -> Plan:
+        """``pulumi up`` (``refresh=True``: ``pulumi up --refresh``, or ``options: refresh: always``)."""
+        return self._run(program, apply=True, refresh=refresh)
+
     def refresh(self) -> dict[str, str]:
-        """Read every resource; returns name -> 'same', 'changed' or 'deleted'."""
+        """``pulumi refresh``: read every resource; returns name -> 'same', 'changed' or 'deleted'."""
+        return self._refresh(self.state)
+
+    def _refresh(self, state: dict[str, StateEntry]) -> dict[str, str]:
         result = {}
-        for name, entry in list(self.state.items()):
+        for name, entry in list(state.items()):
+            # step.go RefreshStep.Apply: Read(inputs=old inputs, state=old outputs); an empty id is a
+            # delete; returned inputs replace the stored ones.
             id_, outs, inputs = self.server.read(urn(name), entry.id, entry.outputs, entry.inputs)
             if not id_:
-                del self.state[name]
+                del state[name]
                 result[name] = "deleted"
                 continue
-            changed = _strip(outs) != _strip(entry.outputs)
-            self.state[name] = StateEntry(id_, inputs if inputs is not None else entry.inputs, outs, entry.secrets)
-            result[name] = "changed" if changed else "same"
+            new_inputs = inputs if inputs is not None else entry.inputs
+            # Then Diff with olds = refreshed outputs and news = the old inputs (RefreshStep.Apply,
+            # diffResource with the arguments swapped); its answer says whether the refresh changed anything.
+            diff = self.server.diff(urn(name), id_, outs, entry.inputs, new_inputs)
+            state[name] = StateEntry(id_, new_inputs, outs, entry.secrets, entry.retain_on_delete)
+            result[name] = "same" if diff.changes == provider_pb2.DiffResponse.DIFF_NONE else "changed"
         return result
 
-    def get(self, name: str, id_: str, namespace: str = "twilio") -> dict[str, Any]:
-        """``ServiceNotifications.get``: a read with only the id and the provider."""
+    def get(self, name: str, id_: str, namespace: str = "twilio") -> tuple[str, dict[str, Any]]:
+        """``ServiceNotifications.get``: step.go ReadStep.Apply sends the program's properties as both
+        inputs and state, and fails only on an error or nil outputs: an empty id is not a failure."""
         props = {"chat_service_sid": id_, PROVIDER_KEY: serialized_provider(namespace)}
-        read_id, outs, _ = self.server.read(urn(name), id_, {}, props)
-        if not read_id:
-            raise LookupError(f"{id_} not found")
-        return outs
+        read_id, outs, _ = self.server.read(urn(name), id_, props, props)
+        return read_id, outs
+
+    def import_(self, name: str, id_: str) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
+        """``pulumi import``: step.go ImportStep.Apply calls Read with the id alone, no inputs, no state."""
+        return self.server.read(urn(name), id_, {}, {})
 
     def destroy(self) -> None:
         for name, entry in list(self.state.items()):
-            self.server.delete(urn(name), entry.id, entry.outputs, entry.inputs)
+            self._delete(name, entry)
             del self.state[name]
 
     def outputs(self, name: str) -> dict[str, Any]:

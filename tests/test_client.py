@@ -13,7 +13,6 @@ from pulumi_twilio_conversations.client import (
     TwilioClient,
     TwilioError,
     check_base_url,
-    regional_base_url,
 )
 from pulumi_twilio_conversations.emulator import Emulator
 
@@ -27,19 +26,6 @@ def fast(emu: Emulator, **overrides: float) -> TwilioClient:
                     retry_after_max=1, connect_timeout=1.0, read_timeout=0.5)
     settings.update(overrides)
     return TwilioClient(HttpSettings(**settings))  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("region", "edge", "url"),
-    [
-        (None, None, "https://conversations.twilio.com"),
-        ("ie1", None, "https://conversations.ie1.twilio.com"),
-        ("ie1", "dublin", "https://conversations.dublin.ie1.twilio.com"),
-        (None, "sydney", "https://conversations.sydney.us1.twilio.com"),
-    ],
-)
-def test_regional_base_url(region: str, edge: str, url: str) -> None:
-    assert regional_base_url(region, edge) == url
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,9 @@ def test_environment_variable_names(namespace: str, key: str, variable: str) -> 
     ({**GOOD, "twilio:baseUrl": "http://example.com"}, "plain http to a non-loopback host"),
     ({**GOOD, "twilio:maxRetries": "many"}, "twilio:maxRetries must be a number, got 'many'"),
     ({**GOOD, "twilio:readTimeout": "-1"}, "twilio:readTimeout must not be negative"),
-    ({**GOOD, "twilio:edge": "dub lin"}, "twilio:edge 'dub lin' must contain only letters, digits and '-'"),
+    ({**GOOD, "twilio:edge": "dub lin"}, "twilio:edge 'dub lin' must contain only ASCII letters, digits and '-'"),
+    ({**GOOD, "twilio:region": "de1"}, "set twilio:edge=frankfurt and unset twilio:region"),
+    ({**GOOD, "twilio:edge": "ie1"}, "(from twilio:region + twilio:edge (or TWILIO_REGION + TWILIO_EDGE))"),
 ])
 def test_problems_name_the_key_and_the_fix(config: dict[str, Any], words: str) -> None:
     problem = resolve(config, "twilio", {}).problem
@@ -45,7 +47,7 @@ def test_config_wins_over_environment_and_environment_fills_gaps() -> None:
     settings = resolve({"twilio:accountSid": "ACcfg"}, "twilio", env)
     assert settings.problem is None and settings.credentials is not None and settings.http is not None
     assert settings.credentials.username == "ACcfg" and settings.credentials.password == "envtoken"
-    assert settings.http.base_url == "https://conversations.ie1.twilio.com"
+    assert settings.http.base_url == "https://conversations.dublin.ie1.twilio.com"
 
 
 def test_a_second_namespace_never_reads_the_first_ones_variables() -> None:

@@ -14,8 +14,8 @@ from pulumi.output import Unknown
 
 from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
 
-from conftest import OTHER_SID, SID, TOKEN, stack_config
-from harness import CheckFailed, ProviderError, ProviderServer, Resource, Stack, serialized_provider
+from conftest import FAST_RETRIES, OTHER_SID, SID, TOKEN, stack_config
+from harness import CheckFailed, ProviderError, ProviderServer, Resource, Secret, Stack, serialized_provider
 
 SAMPLE: dict[str, Any] = {
     "chat_service_sid": SID,
@@ -160,10 +160,36 @@ def test_destroy_resets_every_setting_to_defaults(stack: Stack, emulator: Emulat
 
 def test_resource_get_reads_live_settings(stack: Stack, emulator: Emulator) -> None:
     emulator.edit(SID, {"NewMessage.Enabled": "true", "NewMessage.Template": "hello"})
-    outs = stack.get("adopted", SID)
+    read_id, outs = stack.get("adopted", SID)
+    assert read_id == SID
     assert outs["new_message"]["enabled"] is True and outs["new_message"]["template"] == "hello"
-    with pytest.raises(LookupError):
-        stack.get("missing", "IS" + "9" * 32)
+
+
+def test_get_of_a_missing_service_fails_naming_the_sid_and_the_account(stack: Stack, emulator: Emulator) -> None:
+    missing = "IS" + "9" * 32
+    with pytest.raises(ProviderError) as caught:
+        stack.get("missing", missing)
+    message = str(caught.value)
+    assert f"Service {missing} does not exist in account {emulator.auth[0]}" in message
+    assert "twilio:accountSid + twilio:authToken" in message
+
+
+def test_get_with_an_api_key_names_the_account_it_acts_for(emulator: Emulator) -> None:
+    key, secret = "SK" + "b2" * 16, "key-secret"
+    emulator.state.api_keys[key] = (secret, emulator.auth[0])
+    with ProviderServer({"twilio:apiKey": key, "twilio:apiSecret": Secret(secret), "twilio:baseUrl": emulator.url,
+                         **FAST_RETRIES}) as server:
+        with pytest.raises(ProviderError) as caught:
+            Stack(server).get("missing", "IS" + "9" * 32)
+    assert f"does not exist in account {emulator.auth[0]}" in str(caught.value)
+    assert [r.path for r in emulator.api_requests()] == [
+        f"/v1/Services/{'IS' + '9' * 32}/Configuration/Notifications", "/v1/Configuration"]
+
+
+def test_pulumi_import_fails_inside_the_dynamic_server_before_our_code(stack: Stack) -> None:
+    # What the README says under limits: ImportStep sends no properties, so no __provider to load.
+    with pytest.raises(ProviderError, match="__provider"):
+        stack.import_("adopted", SID)
 
 
 def test_check_failure_reaches_the_user_and_sends_nothing(stack: Stack, emulator: Emulator) -> None:
@@ -174,12 +200,6 @@ def test_check_failure_reaches_the_user_and_sends_nothing(stack: Stack, emulator
     assert fields == ["log_enabled", "new_mesage"]
     assert "did you mean 'new_message'" in str(caught.value)
     assert emulator.api_requests() == []
-
-
-def test_template_warnings_reach_the_provider_output(stack: Stack, server: ProviderServer) -> None:
-    stack.preview(program(added_to_conversation={"template": "${MESSAGE}"}))
-    server.stop()  # flush stderr
-    assert f"warning: ServiceNotifications of {SID} added_to_conversation.template: '${{MESSAGE}}'" in server.stderr
 
 
 def test_unknown_service_is_a_clear_error(stack: Stack) -> None:

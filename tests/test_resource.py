@@ -130,3 +130,62 @@ def test_quickstart_program_declares_the_sample(mocks: MockRecorder) -> Any:
         assert inputs["removed_from_conversation"] == {"enabled": False}
 
     return program["push"].urn.apply(verify)
+
+
+@pytest.fixture
+def engine_log(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The engine's Log requests (severity, message, urn), as the CLI receives them."""
+    seen: list[Any] = []
+    monkeypatch.setattr(pulumi.runtime.mocks.MockEngine, "Log", lambda _self, request: seen.append(request))
+    return seen
+
+
+def warnings_in(log: list[Any]) -> list[tuple[str, str]]:
+    from pulumi.runtime.proto import engine_pb2
+
+    return [(r.urn, r.message) for r in log if r.severity == engine_pb2.WARNING]
+
+
+@runtime_test
+def test_template_warnings_are_warnings_on_the_resource(mocks: MockRecorder, engine_log: list[Any]) -> Any:
+    res = ServiceNotifications("push", chat_service_sid=SID,
+                               added_to_conversation=AddedToConversation(template="${MESSAGE}"))
+
+    def verify(args: list[Any]) -> None:
+        urn, _ = args
+        (found,) = warnings_in(engine_log)
+        assert found[0] == urn  # tied to the resource, not the stack
+        assert found[1].startswith(f"ServiceNotifications of {SID} added_to_conversation.template: '${{MESSAGE}}'")
+
+    return pulumi.Output.all(res.urn, res._template_warnings).apply(verify)
+
+
+@runtime_test
+def test_templates_known_only_later_are_warned_about_once_known(mocks: MockRecorder, engine_log: list[Any]) -> Any:
+    later = pulumi.Output.from_input("x" * 200)
+    res = ServiceNotifications("push", chat_service_sid=pulumi.Output.from_input(SID),
+                               new_message=NewMessage(template=later))
+
+    def verify(_: Any) -> None:
+        assert [m for _, m in warnings_in(engine_log)] == [
+            f"ServiceNotifications of {SID} new_message.template: has 200 characters besides its placeholders; "
+            "Twilio keeps the first 178 characters of the push after substituting placeholders, so the end may "
+            "be cut"]
+
+    return res._template_warnings.apply(verify)
+
+
+@runtime_test
+def test_good_templates_give_no_warning(mocks: MockRecorder, engine_log: list[Any]) -> Any:
+    res = ServiceNotifications("push", chat_service_sid=SID, new_message=NewMessage(
+        template="${PARTICIPANT_FRIENDLY_NAME} in ${CONVERSATION_UNIQUE_NAME}: ${MESSAGE}"))
+    return res._template_warnings.apply(lambda _: assert_equal(warnings_in(engine_log), []))
+
+
+def test_import_option_is_refused_with_the_way_to_adopt(mocks: MockRecorder) -> None:
+    with pytest.raises(ServiceNotificationsError) as caught:
+        ServiceNotifications("adopted", chat_service_sid=SID, opts=pulumi.ResourceOptions(import_=SID))
+    message = str(caught.value)
+    assert "pulumi/pulumi#16175" in message
+    assert f"python -m pulumi_twilio_conversations export {SID}" in message
+    assert mocks.resources == []

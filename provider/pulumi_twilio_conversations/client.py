@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
 from ._version import __version__
+from .endpoint import GLOBAL_BASE_URL
 from .models import SERVICE_SID_PATTERN
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from urllib3.util.retry import Retry
 
 USER_AGENT = f"pulumi-twilio-conversations/{__version__} (python)"
-DEFAULT_BASE_URL = "https://conversations.twilio.com"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SID_RE = re.compile(SERVICE_SID_PATTERN)
 
@@ -52,7 +52,7 @@ class Credentials:
 class HttpSettings:
     """Endpoint, timeouts and retry policy. The defaults are the production policy."""
 
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str = GLOBAL_BASE_URL
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     max_retries: int = 5
@@ -92,17 +92,6 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def regional_base_url(region: Optional[str], edge: Optional[str]) -> str:
-    """Twilio's host for a region/edge pair, as Twilio's helper libraries build it."""
-    if not region and not edge:
-        return DEFAULT_BASE_URL
-    for name, value in (("region", region), ("edge", edge)):
-        if value and not all(c.isalnum() or c == "-" for c in value):
-            raise ValueError(f"{name} {value!r} must contain only letters, digits and '-'")
-    parts = ["conversations", edge, region or "us1"] if edge else ["conversations", region]
-    return "https://" + ".".join(p for p in parts if p) + ".twilio.com"
-
-
 class TwilioError(Exception):
     """A failed call to Twilio: HTTP status, Twilio's error code, message and more_info link.
 
@@ -125,7 +114,7 @@ class TwilioError(Exception):
         self.code = code
         self.twilio_message = message
         self.more_info = more_info
-        where = f"{operation} notification settings of service {service_sid}"
+        where = f"{operation} notification settings of service {service_sid}" if service_sid else operation
         what = f"HTTP {status}" if status is not None else "no response"
         if code is not None:
             what += f", Twilio error {code}"
@@ -138,7 +127,9 @@ class TwilioError(Exception):
 
     @property
     def not_found(self) -> bool:
-        return self.status == 404 or self.code == 20404
+        """Twilio's own "not found" (HTTP 404 with error 20404). A bare 404 (a proxy's page, a wrong
+        base URL) is not one: it says nothing about the service."""
+        return self.status == 404 and self.code == 20404
 
 
 class _RejectAll(DefaultCookiePolicy):
@@ -206,6 +197,18 @@ class TwilioClient:
     def url(self, service_sid: str) -> str:
         return f"{self.settings.base_url}/v1/Services/{service_sid}/Configuration/Notifications"
 
+    def caller_account(self, credentials: Credentials) -> str:
+        """The Account SID the credentials act for: the username itself, or for an API key the
+        ``account_sid`` of ``GET /v1/Configuration`` (the caller's account-level configuration)."""
+        if credentials.username.startswith("AC"):
+            return credentials.username
+        operation = "identify the account of the API key (GET /v1/Configuration)"
+        body = self._call("GET", operation, "", credentials, None, path="/v1/Configuration")
+        account = body.get("account_sid")
+        if not isinstance(account, str) or not re.fullmatch(r"AC[0-9a-fA-F]{32}", account):
+            raise TwilioError(operation, "", 200, None, "the answer has no valid account_sid")
+        return account
+
     def fetch(self, service_sid: str, credentials: Credentials) -> dict[str, Any]:
         """GET the service's notification settings (Twilio's JSON)."""
         return self._call("GET", "read", service_sid, credentials, None)
@@ -226,17 +229,19 @@ class TwilioClient:
         service_sid: str,
         credentials: Credentials,
         form: Optional[dict[str, str]],
+        path: Optional[str] = None,
     ) -> dict[str, Any]:
+        """One call with retries; ``path`` (under the base URL) instead of the service's settings."""
         import requests
 
-        if not isinstance(service_sid, str) or not SID_RE.fullmatch(service_sid):
+        if path is None and (not isinstance(service_sid, str) or not SID_RE.fullmatch(service_sid)):
             # An id from `get` or a hand-edited state goes into the URL path: never send anything else.
             raise TwilioError(operation, repr(service_sid)[:40], None, None,
                               "not a Conversations Service SID ('IS' + 32 hex characters); nothing was sent")
         try:
             response = self.session.request(
                 method,
-                self.url(service_sid),
+                self.url(service_sid) if path is None else self.settings.base_url + path,
                 data=form,
                 auth=(credentials.username, credentials.password),
                 timeout=(self.settings.connect_timeout, self.settings.read_timeout),

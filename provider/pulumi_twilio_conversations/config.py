@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .client import Credentials, HttpSettings, check_base_url, regional_base_url
+from .client import Credentials, HttpSettings, check_base_url
+from .endpoint import base_url as regional_base_url
 
 DEFAULT_NAMESPACE = "twilio"
 NAMESPACE_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
@@ -126,9 +127,10 @@ def resolve(config: Mapping[str, Any], namespace: str, env: Mapping[str, str]) -
             base_url = check_base_url(get["baseUrl"])
         else:
             try:
-                base_url = regional_base_url(get["region"], get["edge"])
-            except ValueError as err:  # "edge 'x' must ..." -> "twilio:edge 'x' must ..."
-                raise ValueError(f"{namespace}:{err}") from None
+                base_url = regional_base_url(get["region"], get["edge"], region_key=f"{namespace}:region",
+                                             edge_key=f"{namespace}:edge")
+            except ValueError as err:
+                raise ValueError(f"{err} (from {where(namespace, 'region', 'edge')})") from None
         numbers: dict[str, Any] = {}
         for key, kind in _NUMBERS.items():
             raw = get[key]

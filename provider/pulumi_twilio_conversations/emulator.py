@@ -37,11 +37,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
 from urllib.parse import parse_qsl, urlsplit
 
-from .models import SERVICE_SID_PATTERN, WIRE_FIELDS, set_path
+from .models import MAX_TEXT_LENGTH, SERVICE_SID_PATTERN, WIRE_FIELDS, set_path
 
 DEFAULT_ACCOUNT_SID = "AC00000000000000000000000000000000"
 DEFAULT_AUTH_TOKEN = "emulator-auth-token"
 _PATH = re.compile(r"^/v1/Services/([^/]+)/Configuration/Notifications/?$")
+# `PRODUCT.REGION.twilio.com` for a region other than us1: dead since 2026-04-28 (Twilio's "API Domain
+# Migration Guide"); what such a host answers is not documented, so the emulator answers nothing.
+_DEAD_HOST = re.compile(r"^[a-z]+\.(?!us1\.)[a-z]{2}[0-9]\.twilio\.com(:\d+)?$", re.IGNORECASE)
+# Twilio's error dictionary: 50058 "Notification template too long", 50059 "Notification sound name too long".
+_TOO_LONG = {
+    "Template": (50058, "Notification template too long"),
+    "Sound": (50059, "Notification sound name too long"),
+}
 _FORM_FIELDS = {f.form: f for f in WIRE_FIELDS}
 
 
@@ -94,8 +102,15 @@ class EmulatorState:
         self,
         accounts: Optional[dict[str, str]] = None,
         api_keys: Optional[dict[str, tuple[str, str]]] = None,
+        strict: bool = False,
+        text_limit: int = MAX_TEXT_LENGTH,
     ) -> None:
         self.lock = threading.RLock()
+        self.strict = strict
+        """Reject unknown form fields (400) instead of ignoring them as Twilio does (its warning 20001:
+        "not recognized and were ignored"). Tests switch it on to catch a misspelt field."""
+        self.text_limit = text_limit
+        """Longest template or sound accepted. Twilio publishes no number; this is the provider's own cap."""
         self.accounts: dict[str, str] = dict(accounts or {DEFAULT_ACCOUNT_SID: DEFAULT_AUTH_TOKEN})
         # api key sid -> (secret, account sid)
         self.api_keys: dict[str, tuple[str, str]] = dict(api_keys or {})
@@ -187,6 +202,13 @@ class _Handler(BaseHTTPRequestHandler):
         if self._record is not None:
             self._record.status = status
 
+    def _hang_up(self) -> None:
+        """Close the connection with a reset, without answering."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        self.close_connection = True
+        self.connection.close()
+        self.wfile = io.BytesIO()  # the handler flushes wfile afterwards; the socket is gone
+
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
@@ -215,15 +237,15 @@ class _Handler(BaseHTTPRequestHandler):
                                        self.client_address[1])
         with state.lock:
             state.requests.append(self._record)
+        if _DEAD_HOST.match(self.headers.get("Host") or ""):
+            self._hang_up()
+            return
         fault = state.take_fault(method)
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
             if fault.reset:
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                self.close_connection = True
-                self.connection.close()
-                self.wfile = io.BytesIO()  # the handler flushes wfile afterwards; the socket is gone
+                self._hang_up()
                 return
             extra = dict(fault.headers or {})
             if fault.retry_after is not None:
@@ -246,6 +268,9 @@ class _Handler(BaseHTTPRequestHandler):
         if auth is None:
             self._send(401, _error(401, 20003, "Authenticate"), {"WWW-Authenticate": 'Basic realm="Twilio API"'})
             return
+        if path.rstrip("/") == "/v1/Configuration" and method == "GET":
+            self._send(200, self._configuration(auth[1]))
+            return
         match = _PATH.match(path)
         if not match or method not in ("GET", "POST"):
             self._send(404, _error(404, 20404, f"The requested resource {path} was not found"))
@@ -258,37 +283,60 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "POST":
                 problem = self._validate(form_pairs)
                 if problem:
-                    self._send(400, _error(400, 20001, problem))
+                    self._send(400, _error(400, *problem))
                     return
                 settings = state.services[sid]
                 for name, value in form_pairs:
-                    wire = _FORM_FIELDS[name]
+                    wire = _FORM_FIELDS.get(name)
+                    if wire is None:
+                        continue  # ignored, as Twilio ignores parameters it does not know
                     if wire.kind is bool:
                         set_path(settings, wire.path, value == "true")
                     else:
                         set_path(settings, wire.path, value if value != "" else None)
-            body = self._representation(sid, auth[1])
+            body = self._representation(sid)
         self._send(200, body)
 
-    def _validate(self, form_pairs: list[tuple[str, str]]) -> Optional[str]:
+    def _validate(self, form_pairs: list[tuple[str, str]]) -> Optional[tuple[int, str]]:
+        """(Twilio error code, message) for a form Twilio would refuse, else None."""
+        state = self.server.state
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
         if form_pairs and content_type != "application/x-www-form-urlencoded":
-            return f"Unsupported Content-Type {content_type!r}; use application/x-www-form-urlencoded"
+            return 20001, f"Unsupported Content-Type {content_type!r}; use application/x-www-form-urlencoded"
         seen = set()
         for name, value in form_pairs:
             if name not in _FORM_FIELDS:
-                return f"Invalid parameter: {name!r} is not a parameter of this resource"
+                if state.strict:
+                    return 20001, f"Invalid parameter: {name!r} is not a parameter of this resource (strict emulator)"
+                continue
             if name in seen:
-                return f"Invalid parameter: {name!r} given more than once"
+                return 20001, f"Invalid parameter: {name!r} given more than once"
             seen.add(name)
             if _FORM_FIELDS[name].kind is bool and value not in ("true", "false"):
-                return f"Invalid parameter: {name} must be a boolean ('true' or 'false'), got {value!r}"
+                return 20001, f"Invalid parameter: {name} must be a boolean ('true' or 'false'), got {value!r}"
+            kind = name.rsplit(".", 1)[-1]
+            if kind in _TOO_LONG and len(value) > state.text_limit:
+                return _TOO_LONG[kind]
         return None
 
-    def _representation(self, sid: str, account_sid: str) -> dict[str, Any]:
+    def _configuration(self, account_sid: str) -> dict[str, Any]:
+        """``GET /v1/Configuration``: the account-level configuration of the caller's account (spec schema
+        conversations.v1.configuration), whose ``account_sid`` tells which account an API key acts for."""
+        url = f"{self.server.state.base_url}/v1/Configuration"
+        return {
+            "account_sid": account_sid,
+            "default_chat_service_sid": None,
+            "default_messaging_service_sid": None,
+            "default_inactive_timer": None,
+            "default_closed_timer": None,
+            "url": url,
+            "links": {"webhooks": f"{url}/Webhooks"},
+        }
+
+    def _representation(self, sid: str) -> dict[str, Any]:
         state = self.server.state
         body = copy.deepcopy(state.services[sid])
-        body["account_sid"] = account_sid
+        body["account_sid"] = state.owners[sid]
         body["chat_service_sid"] = sid
         body["url"] = f"{state.base_url}/v1/Services/{sid}/Configuration/Notifications"
         order = ["account_sid", "chat_service_sid", "log_enabled", "added_to_conversation", "new_message",
@@ -371,9 +419,11 @@ class Emulator:
         api_keys: Optional[dict[str, tuple[str, str]]] = None,
         services: Optional[list[str]] = None,
         tls: Optional[tuple[str, str]] = None,
+        strict: bool = False,
     ) -> None:
-        """``tls``: (certificate file, key file) to serve https instead of http."""
-        self.state = EmulatorState(accounts, api_keys)
+        """``tls``: (certificate file, key file) to serve https instead of http. ``strict``: refuse
+        unknown form fields (Twilio ignores them)."""
+        self.state = EmulatorState(accounts, api_keys, strict=strict)
         self._server = _Server((host, port), _Handler)
         self._server.state = self.state
         scheme = "http"

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import functools
 import os
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any, Optional, TypeVar, cast
@@ -36,6 +35,7 @@ from pulumi.dynamic import (
 
 from .client import Credentials, TwilioClient, TwilioError
 from .config import CONFIG_KEYS, DEFAULT_NAMESPACE, ProviderSettings, check_namespace, resolve
+from .gone import confirm_gone, missing_for_get
 from .models import (
     SETTINGS_KEYS,
     MalformedResponse,
@@ -46,7 +46,6 @@ from .models import (
     to_form,
     validate_settings,
 )
-from .templates import template_warnings
 
 PROVIDER_KEY = "__provider"
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -128,12 +127,7 @@ class ServiceNotificationsProvider(ResourceProvider):
             failures.append(CheckFailure("", f"Twilio provider settings: {settings.problem}"))
         if failures:
             return CheckResult(props, failures)
-        sid = inputs.get("chat_service_sid")
-        where = f" of {sid}" if isinstance(sid, str) else ""
-        for warning in template_warnings(inputs):
-            # The engine shows a provider's stderr lines in the update's output.
-            line = f"warning: ServiceNotifications{where} {warning.field}: {warning.reason}"
-            print(line, file=sys.stderr, flush=True)
+        # Template warnings are the program's (resource.py): there they become warnings on the resource.
         return CheckResult(inputs, [])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -160,14 +154,21 @@ class ServiceNotificationsProvider(ResourceProvider):
 
     @_user_facing
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """One GET. Returns inputs equal to the live settings, so a refresh records drift as such."""
+        """One GET. Returns inputs equal to the live settings, so a refresh records drift as such.
+
+        A refresh hands over the outputs this provider wrote (with ``account_sid`` and ``url``); a
+        ``ServiceNotifications.get`` only the program's properties (step.go ReadStep.Apply sends them as
+        both inputs and state). A service Twilio cannot find drops a refreshed resource only when it is
+        really gone (see gone.py); a ``get`` of it fails, naming the SID and the account.
+        """
         client, credentials = self._connection()
         try:
             body = client.fetch(id_, credentials)
         except TwilioError as err:
-            if err.not_found:
-                return ReadResult("", {})
-            raise
+            if not _written_by_provider(props):
+                raise missing_for_get(err, client, credentials) from None
+            confirm_gone(err, client, credentials, props.get("account_sid"))
+            return ReadResult("", {})
         outs = _outputs(id_, body, "read")
         inputs = {key: outs[key] for key in SETTINGS_KEYS}
         inputs["chat_service_sid"] = id_
@@ -182,18 +183,23 @@ class ServiceNotificationsProvider(ResourceProvider):
         return UpdateResult(self._post(id_, "update", to_form(news, only=changed)))
 
     @_user_facing
-    def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        """One POST that resets every setting to Twilio's default; a service already gone is fine."""
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """One POST that resets every setting to Twilio's default; a service really gone is fine."""
+        client, credentials = self._connection()
         try:
-            self._post(id_, "reset", to_form(default_settings()))
+            client.update(id_, credentials, to_form(default_settings()), "reset")
         except TwilioError as err:
-            if not err.not_found:
-                raise
+            confirm_gone(err, client, credentials, props.get("account_sid"))
 
     def _post(self, sid: str, operation: str, form: dict[str, str]) -> dict[str, Any]:
         client, credentials = self._connection()
         body = client.update(sid, credentials, form, operation)
         return _outputs(sid, body, operation)
+
+
+def _written_by_provider(props: dict[str, Any]) -> bool:
+    """True for the outputs of create, update or read (refresh); False for a program's properties (get)."""
+    return bool(props.get("url") or props.get("account_sid"))
 
 
 def _namespace_of(serialized: Any) -> Optional[str]:

@@ -20,6 +20,7 @@ from .models import (
     validate_settings,
 )
 from .provider import ServiceNotificationsProvider
+from .templates import template_warnings
 
 
 class ServiceNotificationsError(ValueError):
@@ -94,6 +95,15 @@ class ServiceNotifications(dynamic.Resource, module="twilio", name="ServiceNotif
             "removed_from_conversation": removed_from_conversation,
         }
         props = {k: _as_input(v) for k, v in props.items() if v is not None}
+        if opts is not None and opts.import_ is not None:
+            # The engine's ImportStep calls Read with neither inputs nor state (pkg/resource/deploy/step.go
+            # ImportStep.Apply), so the dynamic-provider server cannot find this provider (pulumi/pulumi#16175).
+            raise ServiceNotificationsError(
+                f"ServiceNotifications {resource_name!r}: the import_ option cannot work for this dynamic "
+                "resource (pulumi/pulumi#16175). To adopt the live settings, print them as a declaration with "
+                f"`python -m pulumi_twilio_conversations export {opts.import_}` and paste it in place of this "
+                "one (without import_); the first `pulumi up` then changes nothing"
+            )
         if opts is None or opts.id is None:
             _, problems = validate_settings(props)
             if problems:
@@ -106,6 +116,28 @@ class ServiceNotifications(dynamic.Resource, module="twilio", name="ServiceNotif
         for key in ("log_enabled", "new_message", "added_to_conversation", "removed_from_conversation"):
             props.setdefault(key, None)
         super().__init__(ServiceNotificationsProvider(config_namespace), resource_name, props, opts)
+        if opts is None or opts.id is None:
+            self._warn_about_templates(chat_service_sid, props)
+
+    def _warn_about_templates(self, sid: In[str], props: Mapping[str, Any]) -> None:
+        """Template warnings as warnings on this resource, once the values are known.
+
+        A dynamic provider's stderr reaches the CLI as an info line on the stack, not a warning on a
+        resource (pkg/resource/plugin/plugin.go newPlugin: Diag.Infoerrf with no URN; CLI 3.144-3.145
+        hide it), so the program warns, through ``pulumi.log.warn(..., resource=self)``.
+        """
+        settings = {k: props[k] for k in ("new_message", "added_to_conversation", "removed_from_conversation")
+                    if props.get(k) is not None}
+
+        def warn(known: list[Any]) -> list[str]:
+            service, values = known
+            messages = [f"ServiceNotifications of {service} {w.field}: {w.reason}" for w in template_warnings(values)]
+            for message in messages:
+                pulumi.log.warn(message, resource=self)
+            return messages
+
+        # Runs now for plain values, and for Outputs once they resolve (never for unknowns during preview).
+        self._template_warnings: pulumi.Output[list[str]] = pulumi.Output.all(sid, settings).apply(warn)
 
     @staticmethod
     def get(

@@ -1,0 +1,81 @@
+"""Which Twilio host serves a region and edge: ``conversations.{edge}.{region}.twilio.com``.
+
+Sources (Twilio's global-infrastructure docs):
+
+- "Using the Twilio REST API in a non-US Region": "The format of an FQDN is:
+  {product}.{edge-location}.{region}.twilio.com"; without a region a request is handled in US1.
+- "API Domain Migration Guide" and the changelog "Deprecation of region-specific Twilio API domain
+  patterns": the ``PRODUCT.REGION.twilio.com`` pattern "process[es] all requests in US1 regardless of
+  the region code and will stop working on April 28, 2026"; the us1 one "will remain valid", and
+  hostnames with a city segment are not affected.
+- Twilio CLI, "Regional": "Valid region and edge combinations: Australia Region (au1): --edge sydney;
+  Ireland Region (ie1): --edge dublin; Japan Region (jp1): --edge tokyo". These are the only
+  region/edge pairs Twilio documents, so they are the only defaults taken here.
+- "Legacy Edge Location IDs": the old IDs br1, de1, sg1, us2 (and us1) are now the edges sao-paulo,
+  frankfurt, singapore, umatilla (ashburn), and are not processing regions.
+- "Manage Regional API Credentials": "any given Auth Token or API Key is only valid for the Twilio
+  Region in which it was created".
+
+Example::
+
+    >>> base_url("ie1", None)
+    'https://conversations.dublin.ie1.twilio.com'
+    >>> base_url(None, "frankfurt")
+    'https://conversations.frankfurt.us1.twilio.com'
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+GLOBAL_BASE_URL = "https://conversations.twilio.com"
+
+DEFAULT_EDGES: dict[str, str] = {"ie1": "dublin", "au1": "sydney", "jp1": "tokyo"}
+"""A region's edge when only the region is set: the pairs Twilio's CLI docs name as valid."""
+
+LEGACY_EDGE_IDS: dict[str, str] = {
+    "au1": "sydney", "br1": "sao-paulo", "de1": "frankfurt", "ie1": "dublin",
+    "jp1": "tokyo", "sg1": "singapore", "us1": "ashburn", "us2": "umatilla",
+}
+"""Region-style codes that Twilio once used as edges, with the edge each became."""
+
+EDGES = frozenset({"ashburn", "dublin", "frankfurt", "sao-paulo", "singapore", "sydney", "tokyo", "umatilla",
+                   "roaming"})
+"""Twilio's public edge locations ("Edge Locations"); private *-ix edges are accepted too."""
+
+
+def base_url(region: Optional[str], edge: Optional[str], region_key: str = "region", edge_key: str = "edge") -> str:
+    """The API base URL for a region and edge; ValueError, naming ``region_key``/``edge_key``, when
+    the pair cannot reach the region the user asked for."""
+    for key, value in ((region_key, region), (edge_key, edge)):
+        if value and not all(c.isascii() and (c.isalnum() or c == "-") for c in value):
+            raise ValueError(f"{key} {value!r} must contain only ASCII letters, digits and '-'")
+    region = region.lower() if region else None
+    edge = edge.lower() if edge else None
+    if region in EDGES:
+        home = next((r for r, e in DEFAULT_EDGES.items() if e == region), None)
+        fix = f"set {edge_key}={region} and {region_key}={home}" if home else f"set {edge_key}={region}"
+        raise ValueError(f"{region_key} {region!r} is an edge (a city), not a region: {fix}")
+    if edge in LEGACY_EDGE_IDS:
+        city = LEGACY_EDGE_IDS[edge]
+        fix = (f"set {region_key}={edge} and {edge_key}={city}" if edge in DEFAULT_EDGES
+               else f"set {edge_key}={city}")
+        raise ValueError(f"{edge_key} {edge!r} is a region code, not an edge (edges are cities such as {city}): {fix}")
+    if not region and not edge:
+        return GLOBAL_BASE_URL
+    if region and not edge:
+        if region == "us1":
+            return "https://conversations.us1.twilio.com"  # the one region-only host Twilio keeps
+        if region in LEGACY_EDGE_IDS and region not in DEFAULT_EDGES:
+            raise ValueError(
+                f"{region_key} {region!r} is a legacy edge ID (now the edge {LEGACY_EDGE_IDS[region]}), not a "
+                f"region where Twilio processes data; its region-only host stopped working on 2026-04-28: set "
+                f"{edge_key}={LEGACY_EDGE_IDS[region]} and unset {region_key} (requests are then processed in us1)"
+            )
+        if region not in DEFAULT_EDGES:
+            raise ValueError(
+                f"{region_key} {region!r} has no edge Twilio documents as its default, and region-only hosts "
+                f"(conversations.{region}.twilio.com) stopped working on 2026-04-28: set {edge_key} too"
+            )
+        edge = DEFAULT_EDGES[region]
+    return f"https://conversations.{edge}.{region or 'us1'}.twilio.com"

@@ -1,0 +1,68 @@
+"""Which host a region and edge reach (sources in endpoint.py: Twilio's global-infrastructure docs)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pytest
+
+from pulumi_twilio_conversations.endpoint import base_url
+
+
+@pytest.mark.parametrize(
+    ("region", "edge", "url"),
+    [
+        (None, None, "https://conversations.twilio.com"),
+        # Region only: the region-only host stopped working on 2026-04-28, so the documented edge is added.
+        ("ie1", None, "https://conversations.dublin.ie1.twilio.com"),
+        ("au1", None, "https://conversations.sydney.au1.twilio.com"),
+        ("jp1", None, "https://conversations.tokyo.jp1.twilio.com"),
+        ("IE1", None, "https://conversations.dublin.ie1.twilio.com"),
+        ("us1", None, "https://conversations.us1.twilio.com"),  # the one region-only host Twilio keeps
+        ("ie1", "dublin", "https://conversations.dublin.ie1.twilio.com"),
+        ("ie1", "frankfurt", "https://conversations.frankfurt.ie1.twilio.com"),  # any edge with any region
+        # Edge only: processed in us1.
+        (None, "sydney", "https://conversations.sydney.us1.twilio.com"),
+        (None, "ashburn-ix", "https://conversations.ashburn-ix.us1.twilio.com"),
+    ],
+)
+def test_host_for_region_and_edge(region: Optional[str], edge: Optional[str], url: str) -> None:
+    assert base_url(region, edge) == url
+
+
+@pytest.mark.parametrize(
+    ("region", "edge", "words"),
+    [
+        # A region code given as the edge: say which is which.
+        (None, "ie1", "edge 'ie1' is a region code, not an edge (edges are cities such as dublin): "
+                      "set region=ie1 and edge=dublin"),
+        ("ie1", "ie1", "edge 'ie1' is a region code"),
+        (None, "de1", "edge 'de1' is a region code, not an edge (edges are cities such as frankfurt): "
+                      "set edge=frankfurt"),
+        # An edge given as the region.
+        ("dublin", None, "region 'dublin' is an edge (a city), not a region: set edge=dublin and region=ie1"),
+        ("frankfurt", None, "region 'frankfurt' is an edge (a city), not a region: set edge=frankfurt"),
+        # A region with no documented edge, and the old region-style edge IDs.
+        ("de1", None, "set edge=frankfurt and unset region"),
+        ("us2", None, "set edge=umatilla and unset region"),
+        ("xx9", None, "region 'xx9' has no edge Twilio documents as its default"),
+        ("xx9", None, "set edge too"),
+        (None, "dub lin", "edge 'dub lin' must contain only ASCII letters"),
+        ("ie1\u200b", None, "must contain only ASCII letters"),
+    ],
+)
+def test_region_and_edge_mistakes_name_the_key_and_the_fix(region: Optional[str], edge: Optional[str],
+                                                          words: str) -> None:
+    with pytest.raises(ValueError) as err:
+        base_url(region, edge)
+    assert words in str(err.value)
+
+
+def test_every_suggested_fix_is_itself_accepted() -> None:
+    for region, edge in [(None, "ie1"), ("dublin", None), ("de1", None), (None, "us2")]:
+        with pytest.raises(ValueError) as err:
+            base_url(region, edge)
+        fix = str(err.value).rsplit(": ", 1)[1]
+        settings = dict(part.split("=") for part in fix.replace(" and ", ",").split(",") if "=" in part)
+        fixed_edge = settings.get("edge", "").split()[0] if settings.get("edge") else None
+        assert base_url(settings.get("region"), fixed_edge).startswith("https://conversations.")
