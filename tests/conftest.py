@@ -8,24 +8,28 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pulumi
 import pytest
+import requests
+from requests.adapters import HTTPAdapter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pulumi_twilio_conversations.emulator import Emulator
 
 from harness import ProviderServer, Secret, Stack
+from spec import find_spec
 
 SID = "IS" + "0123456789abcdef" * 2
 OTHER_SID = "IS" + "fedcba9876543210" * 2
 TOKEN = "tok-5e9b1c7a-RECOGNIZABLE-SECRET"  # recognizable, so tests can prove it never leaks
 ACCOUNT = "AC" + "a1" * 16
 
-# Twilio's OpenAPI spec (shared/ beside the checkout, or $TWILIO_CONVERSATIONS_SPEC).
-SPEC_PATH = Path(os.environ.get("TWILIO_CONVERSATIONS_SPEC", Path(__file__).resolve().parents[2] / "shared" /
-                                "twilio-oai" / "twilio_conversations_v1.json"))
+# Twilio's OpenAPI spec (see spec.py); SPEC_MISSING says why it is absent, for the skips.
+_spec, SPEC_MISSING = find_spec()
+SPEC_PATH = _spec or Path("/nonexistent/twilio_conversations_v1.json")
 OPERATION = "/v1/Services/{ChatServiceSid}/Configuration/Notifications"
 
 # Short backoffs for tests; the production defaults stay as they are.
@@ -67,6 +71,21 @@ def run_export(emu: Emulator, *args: str) -> subprocess.CompletedProcess[str]:
     env.update({"TWILIO_ACCOUNT_SID": account, "TWILIO_AUTH_TOKEN": token, "TWILIO_CONVERSATIONS_BASE_URL": emu.url})
     return subprocess.run([sys.executable, "-m", "pulumi_twilio_conversations", "export", *args],
                           env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+class ToEmulator(HTTPAdapter):
+    """A transport that delivers every request to the emulator, keeping the Host of the URL the client
+    chose: a test sees which Twilio host the provider would have called (the emulator logs Host)."""
+
+    def __init__(self, emulator_url: str) -> None:
+        super().__init__(max_retries=0)
+        self.target = emulator_url
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        parts = urlsplit(str(request.url))
+        request.headers["Host"] = parts.netloc
+        request.url = self.target + parts.path + (f"?{parts.query}" if parts.query else "")
+        return super().send(request, *args, **kwargs)
 
 
 class MockRecorder(pulumi.runtime.Mocks):

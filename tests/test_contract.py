@@ -7,6 +7,7 @@ against the spec's declared properties here.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -16,13 +17,14 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_core.exceptions import OpenAPIError
 
+from pulumi_twilio_conversations.client import Credentials, HttpSettings, TwilioClient
 from pulumi_twilio_conversations.emulator import Emulator, RecordedRequest
 
-from conftest import ACCOUNT, OPERATION, SID, SPEC_PATH, TOKEN
+import spec as spec_source
+from conftest import ACCOUNT, OPERATION, SID, SPEC_MISSING, SPEC_PATH, TOKEN
 from harness import Stack
 
-pytestmark = pytest.mark.skipif(not SPEC_PATH.exists(), reason=f"Twilio's OpenAPI spec not found at {SPEC_PATH} "
-                                "(set TWILIO_CONVERSATIONS_SPEC)")
+pytestmark = pytest.mark.skipif(not SPEC_PATH.exists(), reason=SPEC_MISSING)
 TWILIO = "https://conversations.twilio.com"
 
 
@@ -107,3 +109,33 @@ def test_spec_validation_rejects_a_malformed_response(emulator: Emulator, spec: 
     twilio = requests.Request("GET", TWILIO + OPERATION.format(ChatServiceSid=SID), auth=(ACCOUNT, TOKEN)).prepare()
     with pytest.raises(OpenAPIError):
         spec.validate_response(RequestsOpenAPIRequest(twilio), RequestsOpenAPIResponse(response))
+
+
+def test_the_pinned_spec_is_the_one_in_use() -> None:
+    assert spec_source.git_blob_id(SPEC_PATH.read_bytes()) == spec_source.BLOB
+
+
+def test_a_download_that_is_not_the_pinned_spec_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    class Answer(io.BytesIO):
+        def __enter__(self) -> Answer:
+            return self
+
+    monkeypatch.delenv("TWILIO_CONVERSATIONS_SPEC", raising=False)
+    monkeypatch.setattr(spec_source, "SHARED", tmp_path / "absent.json")
+    monkeypatch.setattr(spec_source, "CACHE", tmp_path / "cache.json")
+    monkeypatch.setattr("urllib.request.urlopen", lambda *_a, **_k: Answer(b"{\"tampered\": true}"))
+    path, why = spec_source.find_spec()
+    assert path is None and "not the pinned" in why
+    assert not (tmp_path / "cache.json").exists()
+
+
+def test_the_account_lookup_matches_the_spec(emulator: Emulator, spec: OpenAPI) -> None:
+    key, secret = "SK" + "c3" * 16, "key-secret"
+    emulator.state.api_keys[key] = (secret, ACCOUNT)
+    client = TwilioClient(HttpSettings(base_url=emulator.url, max_retries=0))
+    assert client.caller_account(Credentials(key, secret)) == ACCOUNT
+    (recorded,) = emulator.api_requests()
+    spec.validate_request(RequestsOpenAPIRequest(as_twilio_request(recorded)))
+    response = requests.get(f"{emulator.url}/v1/Configuration", auth=(key, secret), timeout=5)
+    twilio = requests.Request("GET", TWILIO + "/v1/Configuration", auth=(key, secret)).prepare()
+    spec.validate_response(RequestsOpenAPIRequest(twilio), RequestsOpenAPIResponse(response))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 import requests
 
 from pulumi_twilio_conversations.emulator import Emulator
+from pulumi_twilio_conversations.models import MAX_TEXT_LENGTH
 
 from conftest import ACCOUNT, OTHER_SID, SID, TOKEN
 
@@ -72,3 +73,60 @@ def test_admin_endpoints_manage_services_faults_and_log(emulator: Emulator) -> N
     assert all("Authorization" not in r["headers"] for r in log)
     requests.delete(f"{emulator.url}/_emulator/services/{new_sid}", timeout=5)
     assert requests.get(emulator.api_url(new_sid), auth=(ACCOUNT, TOKEN), timeout=5).status_code == 404
+
+
+# --- behaviours taken from Twilio's documents (emulator.py cites each) --------------------------------------
+
+def test_unknown_fields_are_ignored_like_twilio_unless_strict() -> None:
+    with Emulator(services=[SID]) as lenient, Emulator(services=[SID], strict=True) as strict:
+        for emu, status in ((lenient, 200), (strict, 400)):
+            response = requests.post(emu.api_url(SID), data={"NewMesage.Enabled": "true", "LogEnabled": "true"},
+                                     auth=emu.auth, timeout=5)
+            assert response.status_code == status
+        assert lenient.settings(SID)["log_enabled"] is True  # the known field applied, the typo dropped
+        assert strict.settings(SID)["log_enabled"] is False
+
+
+@pytest.mark.parametrize(("field", "code"), [("NewMessage.Template", 50058), ("AddedToConversation.Sound", 50059),
+                                             ("NewMessage.WithMedia.Template", 50058)])
+def test_texts_past_the_limit_are_refused_with_twilios_codes(emulator: Emulator, field: str, code: int) -> None:
+    too_long = "x" * (emulator.state.text_limit + 1)
+    response = requests.post(emulator.api_url(SID), data={field: too_long}, auth=(ACCOUNT, TOKEN), timeout=5)
+    assert (response.status_code, response.json()["code"]) == (400, code)
+    at_limit = requests.post(emulator.api_url(SID), data={field: too_long[1:]}, auth=(ACCOUNT, TOKEN), timeout=5)
+    assert at_limit.status_code == 200
+
+
+def test_the_emulators_limit_is_the_providers_cap(emulator: Emulator) -> None:
+    assert emulator.state.text_limit == MAX_TEXT_LENGTH
+
+
+def test_configuration_names_the_account_an_api_key_acts_for(emulator: Emulator) -> None:
+    key = "SK" + "d4" * 16
+    emulator.state.api_keys[key] = ("key-secret", ACCOUNT)
+    body = requests.get(f"{emulator.url}/v1/Configuration", auth=(key, "key-secret"), timeout=5).json()
+    assert body["account_sid"] == ACCOUNT
+    assert requests.get(f"{emulator.url}/v1/Configuration", auth=(key, "wrong"), timeout=5).status_code == 401
+
+
+def test_account_sid_is_the_owner_of_the_service(emulator: Emulator) -> None:
+    key = "SK" + "e5" * 16
+    emulator.state.api_keys[key] = ("key-secret", ACCOUNT)
+    body = requests.get(emulator.api_url(SID), auth=(key, "key-secret"), timeout=5).json()
+    assert body["account_sid"] == ACCOUNT
+
+
+@pytest.mark.parametrize(("host", "answered"), [
+    ("conversations.twilio.com", True),
+    ("conversations.us1.twilio.com", True),
+    ("conversations.dublin.ie1.twilio.com", True),
+    ("conversations.ie1.twilio.com", False),  # region-only, dead since 2026-04-28
+    ("conversations.au1.twilio.com", False),
+])
+def test_region_only_hosts_get_no_answer(emulator: Emulator, host: str, answered: bool) -> None:
+    try:
+        response = requests.get(emulator.api_url(SID), auth=(ACCOUNT, TOKEN), headers={"Host": host}, timeout=5)
+        status: Optional[int] = response.status_code
+    except requests.ConnectionError:
+        status = None
+    assert (status == 200) is answered

@@ -6,7 +6,12 @@ from typing import Optional
 
 import pytest
 
+from pulumi_twilio_conversations.client import Credentials, HttpSettings, TwilioClient, TwilioError
+from pulumi_twilio_conversations.config import resolve
+from pulumi_twilio_conversations.emulator import Emulator
 from pulumi_twilio_conversations.endpoint import base_url
+
+from conftest import SID, ToEmulator
 
 
 @pytest.mark.parametrize(
@@ -66,3 +71,40 @@ def test_every_suggested_fix_is_itself_accepted() -> None:
         settings = dict(part.split("=") for part in fix.replace(" and ", ",").split(",") if "=" in part)
         fixed_edge = settings.get("edge", "").split()[0] if settings.get("edge") else None
         assert base_url(settings.get("region"), fixed_edge).startswith("https://conversations.")
+
+
+# --- the host the provider really calls ------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("config", "host"),
+    [
+        ({}, "conversations.twilio.com"),
+        ({"twilio:region": "ie1"}, "conversations.dublin.ie1.twilio.com"),
+        ({"twilio:region": "au1", "twilio:edge": "sydney"}, "conversations.sydney.au1.twilio.com"),
+        ({"twilio:edge": "frankfurt"}, "conversations.frankfurt.us1.twilio.com"),
+        ({"twilio:region": "us1"}, "conversations.us1.twilio.com"),
+    ],
+)
+def test_provider_calls_the_regional_host(emulator: Emulator, config: dict[str, str], host: str) -> None:
+    client, credentials = regional_client(emulator, config)
+    client.fetch(SID, credentials)
+    (request,) = emulator.api_requests()
+    assert request.headers["Host"] == host
+
+
+def test_the_old_region_only_host_gets_no_answer(emulator: Emulator) -> None:
+    # What 0.1.0 built for twilio:region=ie1; Twilio stopped serving it on 2026-04-28.
+    client = TwilioClient(HttpSettings(base_url="https://conversations.ie1.twilio.com", max_retries=0))
+    client.session.mount("https://", ToEmulator(emulator.url))
+    with pytest.raises(TwilioError, match="no response"):
+        client.fetch(SID, Credentials(*emulator.auth))
+
+
+def regional_client(emulator: Emulator, config: dict[str, str]) -> tuple[TwilioClient, Credentials]:
+    """The provider's client for this config, its requests delivered to the emulator with their Host."""
+    account, token = emulator.auth
+    settings = resolve({"twilio:accountSid": account, "twilio:authToken": token, **config}, "twilio", {})
+    assert settings.http is not None and settings.credentials is not None, settings.problem
+    client = TwilioClient(settings.http)
+    client.session.mount("https://", ToEmulator(emulator.url))
+    return client, settings.credentials

@@ -19,7 +19,7 @@ from pulumi_twilio_conversations.models import (
 )
 from pulumi_twilio_conversations.templates import template_warnings
 
-from conftest import OPERATION, SID, SPEC_PATH
+from conftest import OPERATION, SID, SPEC_MISSING, SPEC_PATH
 
 
 def checked(**values: Any) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def checked(**values: Any) -> dict[str, Any]:
 
 # --- wire mapping -----------------------------------------------------------------------------------
 
-@pytest.mark.skipif(not SPEC_PATH.exists(), reason=f"Twilio's OpenAPI spec not found at {SPEC_PATH}")
+@pytest.mark.skipif(not SPEC_PATH.exists(), reason=SPEC_MISSING)
 def test_form_fields_are_exactly_the_ones_twilio_declares() -> None:
     spec = json.loads(SPEC_PATH.read_text())
     post = spec["paths"][OPERATION]["post"]
