@@ -75,7 +75,11 @@ class _OrDeferred:
         return core_schema.no_info_wrap_validator_function(passthrough, inner_schema)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 and C1 control characters (newline and tab allowed), and lone surrogates, which no encoding can send.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+MAX_NESTING = 16
+"""Deepest nesting of objects accepted in inputs; the settings need 3."""
 
 
 def _check_text(value: str) -> str:
@@ -86,6 +90,12 @@ def _check_text(value: str) -> str:
         raise ValueError(
             f"contains the control character {match.group()!r} at position {match.start()}; "
             "remove it (only newline and tab are allowed)"
+        )
+    match = _SURROGATE.search(value)
+    if match:
+        raise ValueError(
+            f"contains a lone surrogate {match.group()!r} at position {match.start()}, which is not text: "
+            "remove it (it usually comes from a broken copy of an emoji)"
         )
     return value
 
@@ -118,6 +128,36 @@ def _show(value: Any) -> str:
     """A value as it may appear in an error: repr, cut short so a huge input does not flood the log."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def safe_name(name: Any, limit: int = 40) -> str:
+    """A user-supplied name (a key) as it may appear in an error: escaped, no control or ANSI
+    sequence reaching a terminal, cut short."""
+    text = repr(str(name))[1:-1]
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def nesting_problem(values: Any, limit: int = MAX_NESTING) -> Optional[Problem]:
+    """A Problem naming the top-level field whose objects nest deeper than ``limit``, else None.
+
+    Iterative, so that absurd input is an error message, not a RecursionError.
+    """
+    if not isinstance(values, (Mapping, BaseModel)):
+        return None
+    items = fields_of(values).items() if isinstance(values, BaseModel) else values.items()
+    for key, value in items:
+        stack = [(value, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if isinstance(node, BaseModel):
+                node = fields_of(node)
+            if isinstance(node, (Mapping, list, tuple)):
+                if depth > limit:
+                    return Problem(safe_name(key), f"nests objects more than {limit} levels deep; the settings "
+                                   "need 3 (for example new_message.with_media.template)")
+                children = node.values() if isinstance(node, Mapping) else node
+                stack.extend((child, depth + 1) for child in children)
+    return None
 
 
 class _Settings(BaseModel):
@@ -328,6 +368,11 @@ def from_api(body: Any) -> dict[str, Any]:
     """
     if not isinstance(body, Mapping):
         raise MalformedResponse(f"expected a JSON object, got {type(body).__name__}")
+    for key in ("new_message", "new_message.with_media", "added_to_conversation", "removed_from_conversation"):
+        node = get_path(body, key)
+        if node is not None and not isinstance(node, Mapping):
+            # Read as defaults, state would say "disabled" while Twilio says otherwise.
+            raise MalformedResponse(f"'{key}' should be an object, got {_show(node)}")
     tree: dict[str, Any] = {}
     for f in WIRE_FIELDS:
         value = get_path(body, f.path)
@@ -410,9 +455,9 @@ def _describe(error: Any, fields: list[str]) -> str:
     value = error.get("input")
     if kind == "extra_forbidden":
         name = str(loc[-1])
-        close = difflib.get_close_matches(name, fields, n=1)
+        close = difflib.get_close_matches(name[:100], fields, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        return f"unknown field '{name}': {hint}valid fields are {', '.join(fields)}"
+        return f"unknown field '{safe_name(name)}': {hint}valid fields are {', '.join(fields)}"
     if kind in _TYPE_NAMES:
         got = type(value).__name__
         return f"must be {_TYPE_NAMES[kind]}, got {got} {_show(value)}"
@@ -431,6 +476,9 @@ def validate_settings(values: Mapping[str, Any], require_sid: bool = True) -> tu
     """
     if not isinstance(values, Mapping):
         return {}, [Problem("", f"the inputs must be an object, got {type(values).__name__}")]
+    too_deep = nesting_problem(values)
+    if too_deep:
+        return {}, [too_deep]
     stripped, _ = _strip_deferred(values)
     problems: list[Problem] = []
     validated: Optional[NotificationSettings] = None
@@ -438,7 +486,7 @@ def validate_settings(values: Mapping[str, Any], require_sid: bool = True) -> tu
         validated = NotificationSettings.model_validate(stripped)
     except ValidationError as err:
         for error in err.errors():
-            loc = tuple(str(p) for p in error["loc"])
+            loc = tuple(safe_name(p) for p in error["loc"])
             parent = loc[:-1] if error["type"] == "extra_forbidden" else loc
             problems.append(
                 Problem(".".join(loc), _describe(error, _fields_of(NotificationSettings, parent)))

@@ -17,6 +17,7 @@ from .models import (
     RemovedFromConversation,
     _is_deferred,
     fields_of,
+    nesting_problem,
     validate_settings,
 )
 from .provider import ServiceNotificationsProvider
@@ -94,6 +95,11 @@ class ServiceNotifications(dynamic.Resource, module="twilio", name="ServiceNotif
             "added_to_conversation": added_to_conversation,
             "removed_from_conversation": removed_from_conversation,
         }
+        too_deep = nesting_problem(props)
+        if too_deep:
+            raise ServiceNotificationsError(
+                f"ServiceNotifications {resource_name!r} has invalid inputs:\n  {too_deep.field}: {too_deep.reason}"
+            )
         props = {k: _as_input(v) for k, v in props.items() if v is not None}
         if opts is not None and opts.import_ is not None:
             # The engine's ImportStep calls Read with neither inputs nor state (pkg/resource/deploy/step.go

@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -57,7 +58,7 @@ WELL_FORMED = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 _NAMES = "|".join(sorted(ALL_PLACEHOLDERS, key=len, reverse=True))
 _MALFORMED = (
     # `${NAME` with no closing brace (the well-formed ones are removed before these run).
-    (re.compile(r"\$\{([A-Za-z0-9_]*)(?!\})"), "unclosed placeholder '${{{0}': write '${{{0}}}'"),
+    (re.compile(r"\$\{([A-Za-z0-9_]+)(?![A-Za-z0-9_}])"), "unclosed placeholder '${{{0}': write '${{{0}}}'"),
     # `$NAME}` with no opening brace.
     (re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)\}"), "placeholder '${0}}}' lacks its '{{': write '${{{0}}}'"),
     # `{NAME}` with no dollar, for a name Twilio substitutes.
@@ -65,6 +66,17 @@ _MALFORMED = (
     # `$NAME` bare, for a name Twilio substitutes.
     (re.compile(r"\$(" + _NAMES + r")\b(?!\})"), "placeholder '${0}' lacks its braces: write '${{{0}}}'"),
 )
+# `${...}` whose inside is not a name: spaces, accents, punctuation, or nothing.
+_ODD_INSIDE = re.compile(r"\$\{([^}]{0,40})\}")
+_EXAMPLE = "${CONVERSATION}"
+
+
+def _closest_name(inside: str) -> str | None:
+    """The placeholder a mistyped inside most likely meant: spaces dropped, accents removed, upper-cased."""
+    ascii_only = unicodedata.normalize("NFKD", inside).encode("ascii", "ignore").decode()
+    guess = re.sub(r"[^A-Za-z0-9_]", "", ascii_only.replace(" ", "_").strip("_")).upper()
+    guess = re.sub(r"_+", "_", guess)
+    return guess if guess in ALL_PLACEHOLDERS else None
 
 
 @dataclass(frozen=True)
@@ -82,14 +94,27 @@ def describe(event: str) -> str:
 
 
 def placeholder_syntax_error(template: str) -> str | None:
-    """Why the placeholders in ``template`` are malformed, or None when they are well formed."""
+    """Why the placeholders in ``template`` are malformed, or None when they are well formed.
+
+    Every fix suggested is itself a well-formed template fragment.
+    """
     rest = WELL_FORMED.sub(lambda m: " " * len(m.group()), template)
-    if "${}" in rest:
-        return "has an empty placeholder '${}': name one, such as '${CONVERSATION}'"
+    odd = _ODD_INSIDE.search(rest)
+    if odd and not odd.group(1):
+        return f"has an empty placeholder '${{}}': name one, such as '{_EXAMPLE}'"
+    if odd:
+        shown = repr(odd.group())[1:-1]
+        name = _closest_name(odd.group(1))
+        if name:
+            return f"placeholder '{shown}' is not a name Twilio substitutes: write '${{{name}}}'"
+        return (f"placeholder '{shown}' must name a placeholder with letters A-Z, digits and '_' only, "
+                f"such as '{_EXAMPLE}'")
     for pattern, message in _MALFORMED:
         match = pattern.search(rest)
         if match:
             return message.format(match.group(1))
+    if "${" in rest:
+        return f"has '${{' with no placeholder name after it: name one and close it, such as '{_EXAMPLE}'"
     return None
 
 
