@@ -12,9 +12,9 @@ from pulumi_twilio_conversations.client import (
     HttpSettings,
     TwilioClient,
     TwilioError,
-    check_base_url,
 )
 from pulumi_twilio_conversations.emulator import Emulator
+from pulumi_twilio_conversations.endpoint import check_base_url
 
 from conftest import ACCOUNT, SID, TOKEN
 

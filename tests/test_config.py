@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pulumi_twilio_conversations.config import check_namespace, env_name, resolve
 
 SECRET = "tok-SECRET-42"
-GOOD = {"twilio:accountSid": "AC1", "twilio:authToken": SECRET}
+AC1 = "AC" + "1" * 32
+SK1 = "SK" + "1" * 32
+GOOD = {"twilio:accountSid": AC1, "twilio:authToken": SECRET}
 
 
 @pytest.mark.parametrize(("namespace", "key", "variable"), [
@@ -25,13 +31,27 @@ def test_environment_variable_names(namespace: str, key: str, variable: str) -> 
 @pytest.mark.parametrize(("config", "words"), [
     ({}, "no Twilio credentials: set twilio:accountSid + twilio:authToken (or TWILIO_ACCOUNT_SID + "
          "TWILIO_AUTH_TOKEN)"),
-    ({"twilio:accountSid": "AC1"}, "set twilio:authToken (or TWILIO_AUTH_TOKEN)"),
-    ({"twilio:apiKey": "SK1"}, "an API key needs both parts: set twilio:apiSecret (or TWILIO_API_SECRET)"),
-    ({"twilio:apiKey": "AB1", "twilio:apiSecret": SECRET}, "twilio:apiKey must be an API key SID starting with 'SK'"),
-    ({"twilio:accountSid": "XX", "twilio:authToken": SECRET}, "twilio:accountSid must be an Account SID"),
+    ({"twilio:accountSid": AC1}, "set twilio:authToken (or TWILIO_AUTH_TOKEN)"),
+    ({"twilio:apiKey": SK1}, "an API key needs both parts: set twilio:apiSecret (or TWILIO_API_SECRET)"),
+    ({"twilio:apiKey": "AB1", "twilio:apiSecret": SECRET},
+     "twilio:apiKey (or TWILIO_API_KEY) must be an API key SID: 'SK' followed by 32 hex characters"),
+    ({"twilio:accountSid": "XX", "twilio:authToken": SECRET},
+     "twilio:accountSid (or TWILIO_ACCOUNT_SID) must be an Account SID: 'AC' followed by 32 hex"),
+    ({"twilio:accountSid": AC1[:-1], "twilio:authToken": SECRET}, "must be an Account SID"),
     ({**GOOD, "twilio:baseUrl": "http://example.com"}, "plain http to a non-loopback host"),
-    ({**GOOD, "twilio:maxRetries": "many"}, "twilio:maxRetries must be a number, got 'many'"),
-    ({**GOOD, "twilio:readTimeout": "-1"}, "twilio:readTimeout must not be negative"),
+    ({**GOOD, "twilio:maxRetries": "many"}, "twilio:maxRetries (or TWILIO_MAX_RETRIES) must be a number, got 'many'"),
+    ({**GOOD, "twilio:readTimeout": "-1"}, "twilio:readTimeout (or TWILIO_READ_TIMEOUT) must be greater than 0"),
+    ({**GOOD, "twilio:readTimeout": "0"}, "twilio:readTimeout (or TWILIO_READ_TIMEOUT) must be greater than 0"),
+    ({**GOOD, "twilio:connectTimeout": "inf"}, "twilio:connectTimeout (or TWILIO_CONNECT_TIMEOUT) must be a finite"),
+    ({**GOOD, "twilio:backoffFactor": "nan"}, "twilio:backoffFactor (or TWILIO_BACKOFF_FACTOR) must be a finite"),
+    ({**GOOD, "twilio:maxRetries": "2.5"}, "twilio:maxRetries (or TWILIO_MAX_RETRIES) must be a whole number"),
+    ({**GOOD, "twilio:maxRetries": "1e9"}, "must be at least 0 and at most 20, got '1e9'"),
+    ({**GOOD, "twilio:retryAfterMax": "-1"}, "twilio:retryAfterMax (or TWILIO_RETRY_AFTER_MAX) must be at least 0"),
+    ({**GOOD, "twilio:backoffMax": "1e308"}, "must be at least 0 and at most 600"),
+    ({**GOOD, "twilio:baseUrl": "http://127.0.0.1:99999"}, "has a port that is not a number from 1 to 65535"),
+    ({**GOOD, "twilio:baseUrl": "http://127.0.0.1:0"}, "must look like https://host[:port]"),
+    ({**GOOD, "twilio:baseUrl": "https://exa mple.com"}, "contains characters a URL cannot hold"),
+    ({**GOOD, "twilio:baseUrl": "https://twilio.example?x=1"}, "must not carry a query or a fragment"),
     ({**GOOD, "twilio:edge": "dub lin"}, "twilio:edge 'dub lin' must contain only ASCII letters, digits and '-'"),
     ({**GOOD, "twilio:region": "de1"}, "set twilio:edge=frankfurt and unset twilio:region"),
     ({**GOOD, "twilio:edge": "ie1"}, "(from twilio:region + twilio:edge (or TWILIO_REGION + TWILIO_EDGE))"),
@@ -43,23 +63,23 @@ def test_problems_name_the_key_and_the_fix(config: dict[str, Any], words: str) -
 
 
 def test_config_wins_over_environment_and_environment_fills_gaps() -> None:
-    env = {"TWILIO_ACCOUNT_SID": "ACenv", "TWILIO_AUTH_TOKEN": "envtoken", "TWILIO_REGION": "ie1"}
-    settings = resolve({"twilio:accountSid": "ACcfg"}, "twilio", env)
+    env = {"TWILIO_ACCOUNT_SID": "AC" + "e" * 32, "TWILIO_AUTH_TOKEN": "envtoken", "TWILIO_REGION": "ie1"}
+    settings = resolve({"twilio:accountSid": AC1}, "twilio", env)
     assert settings.problem is None and settings.credentials is not None and settings.http is not None
-    assert settings.credentials.username == "ACcfg" and settings.credentials.password == "envtoken"
+    assert settings.credentials.username == AC1 and settings.credentials.password == "envtoken"
     assert settings.http.base_url == "https://conversations.dublin.ie1.twilio.com"
 
 
 def test_a_second_namespace_never_reads_the_first_ones_variables() -> None:
-    env = {"TWILIO_ACCOUNT_SID": "ACus", "TWILIO_AUTH_TOKEN": "us-token"}
+    env = {"TWILIO_ACCOUNT_SID": AC1, "TWILIO_AUTH_TOKEN": "us-token"}
     assert resolve({}, "twilio-eu", env).credentials is None
 
 
 def test_api_key_takes_precedence_and_numbers_are_parsed() -> None:
-    config = {**GOOD, "twilio:apiKey": "SK1", "twilio:apiSecret": "s", "twilio:maxRetries": "2.0",
+    config = {**GOOD, "twilio:apiKey": SK1, "twilio:apiSecret": "s", "twilio:maxRetries": "2.0",
               "twilio:backoffFactor": "0.1"}
     settings = resolve(config, "twilio", {})
-    assert settings.credentials is not None and settings.credentials.username == "SK1"
+    assert settings.credentials is not None and settings.credentials.username == SK1
     assert settings.http is not None and settings.http.max_retries == 2 and settings.http.backoff_factor == 0.1
 
 
@@ -67,3 +87,41 @@ def test_api_key_takes_precedence_and_numbers_are_parsed() -> None:
 def test_bad_namespaces_are_refused(namespace: str) -> None:
     with pytest.raises(ValueError, match="config_namespace"):
         check_namespace(namespace)
+
+
+@pytest.mark.parametrize("key", ["accountSid", "authToken", "apiSecret"])
+@pytest.mark.parametrize("spoiled", [
+    "zero\u200bwidth", "non\u00a0breaking", "caf\u00e9", "inner space", "\u200bedge", "tab\tinside", "\u202eRTL"])
+def test_odd_characters_in_credentials_are_named_without_showing_the_value(key: str, spoiled: str) -> None:
+    config = {**GOOD, "twilio:apiKey": SK1, "twilio:apiSecret": SECRET} if key == "apiSecret" else dict(GOOD)
+    config[f"twilio:{key}"] = spoiled
+    problem = resolve(config, "twilio", {}).problem
+    assert problem is not None and f"twilio:{key} (or " in problem and "re-type or re-copy it" in problem
+    assert spoiled not in problem and str(len(spoiled)) not in problem
+
+
+@pytest.mark.parametrize("padding", [" ", "\n", "\t", " \r\n", "\u00a0", "\u3000"])
+def test_whitespace_around_credentials_is_removed(padding: str) -> None:
+    settings = resolve({"twilio:accountSid": padding + AC1 + padding, "twilio:authToken": SECRET + padding},
+                       "twilio", {})
+    assert settings.problem is None and settings.credentials is not None
+    assert (settings.credentials.username, settings.credentials.password) == (AC1, SECRET)
+
+
+@pytest.mark.parametrize("url", ["https://user:pa55@twilio.example", "ftp://u:pa55@host", "pa55@host",
+                                 "http://:pa55@127.0.0.1:1"])
+def test_a_base_url_with_credentials_is_refused_without_echoing_it(url: str) -> None:
+    problem = resolve({**GOOD, "twilio:baseUrl": url}, "twilio", {}).problem
+    assert problem is not None and "must not carry credentials" in problem and "pa55" not in problem
+
+
+@given(st.one_of(st.text(max_size=30), st.floats().map(str), st.integers().map(str)))
+def test_any_number_setting_gives_settings_or_a_problem_never_an_exception(raw: str) -> None:
+    for key in ("connectTimeout", "readTimeout", "maxRetries", "backoffFactor", "backoffMax", "retryAfterMax"):
+        settings = resolve({**GOOD, f"twilio:{key}": raw}, "twilio", {})
+        if settings.problem is None:
+            assert settings.http is not None
+            value = getattr(settings.http, re.sub(r"([A-Z])", r"_\1", key).lower())
+            assert math.isfinite(value) and value >= 0
+        else:
+            assert f"twilio:{key}" in settings.problem

@@ -13,7 +13,6 @@ preview's check and diff without paying for it.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import threading
@@ -66,30 +65,6 @@ class HttpSettings:
         attempts = self.max_retries + 1
         longest_wait = max(self.backoff_max, self.retry_after_max) + self.backoff_jitter
         return attempts * (self.connect_timeout + self.read_timeout) + (attempts - 1) * longest_wait
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_base_url(url: str) -> str:
-    """The base URL without a trailing slash; raises ValueError when it is not safe to send credentials to."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValueError(f"base URL {url!r} must look like https://host[:port]")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ValueError(
-            f"base URL {url!r} uses plain http to a non-loopback host; credentials would travel "
-            "unencrypted. Use https, or http only for 127.0.0.1/localhost (the emulator)"
-        )
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ValueError("base URL must not carry credentials, a query or a fragment")
-    return url.rstrip("/")
 
 
 class TwilioError(Exception):

@@ -13,13 +13,15 @@ Example::
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .client import Credentials, HttpSettings, check_base_url
+from .client import Credentials, HttpSettings
 from .endpoint import base_url as regional_base_url
+from .endpoint import check_base_url
 
 DEFAULT_NAMESPACE = "twilio"
 NAMESPACE_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
@@ -40,14 +42,48 @@ CONFIG_KEYS: dict[str, str] = {
     "backoffMax": "BACKOFF_MAX",
     "retryAfterMax": "RETRY_AFTER_MAX",
 }
-_NUMBERS: dict[str, type] = {
-    "connectTimeout": float,
-    "readTimeout": float,
-    "maxRetries": int,
-    "backoffFactor": float,
-    "backoffMax": float,
-    "retryAfterMax": int,
+# key -> (type, smallest, largest): finite numbers only; a timeout of 0 would fail every call.
+_NUMBERS: dict[str, tuple[type, float, float]] = {
+    "connectTimeout": (float, 0.001, 300),
+    "readTimeout": (float, 0.001, 600),
+    "maxRetries": (int, 0, 20),
+    "backoffFactor": (float, 0, 60),
+    "backoffMax": (float, 0, 600),
+    "retryAfterMax": (int, 0, 600),
 }
+_SID_PATTERNS = {"accountSid": ("AC", r"AC[0-9a-fA-F]{32}"), "apiKey": ("SK", r"SK[0-9a-fA-F]{32}")}
+# Characters Twilio puts in SIDs, tokens and secrets: printable ASCII, no space.
+_TOKEN_CHARACTERS = re.compile(r"[!-~]+")
+
+
+def _number(namespace: str, key: str, raw: str) -> float:
+    """A config number, finite, of the right type and within bounds; ValueError naming the key."""
+    kind, low, high = _NUMBERS[key]
+    named = where(namespace, key)
+    try:
+        number = float(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"{named} must be a number, got {raw[:20]!r}") from None
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError(f"{named} must be a finite number, got {raw[:20]!r}")
+    if kind is int and not number.is_integer():
+        raise ValueError(f"{named} must be a whole number, got {raw[:20]!r}")
+    if not low <= number <= high:
+        bound = "greater than 0" if low == 0.001 else f"at least {low:g}"
+        raise ValueError(f"{named} must be {bound} and at most {high:g}, got {raw[:20]!r}")
+    return int(number) if kind is int else number
+
+
+def _credential_problem(namespace: str, key: str, value: str) -> Optional[str]:
+    """Why a SID, token or secret cannot be what Twilio issued, without showing it or its length."""
+    if not _TOKEN_CHARACTERS.fullmatch(value):
+        return (f"{where(namespace, key)} contains a space, an invisible or a non-ASCII character (often from "
+                "copying it out of a web page or a document); re-type or re-copy it. The value is not shown")
+    if key in _SID_PATTERNS and not re.fullmatch(_SID_PATTERNS[key][1], value):
+        prefix = _SID_PATTERNS[key][0]
+        what = "an Account SID" if key == "accountSid" else "an API key SID"
+        return f"{where(namespace, key)} must be {what}: '{prefix}' followed by 32 hex characters"
+    return None
 
 
 def check_namespace(namespace: str) -> str:
@@ -84,12 +120,15 @@ class ProviderSettings:
 
 
 def _lookup(config: Mapping[str, Any], env: Mapping[str, str], namespace: str, key: str) -> Optional[str]:
+    """The value from stack config, else the environment; surrounding whitespace removed (no SID,
+    token or secret Twilio issues holds any)."""
     value = config.get(f"{namespace}:{key}")
     if value is None or value == "":
         value = env.get(env_name(namespace, key))
-    if value is None or value == "":
+    if value is None:
         return None
-    return str(value).strip()
+    text = str(value).strip()
+    return text or None
 
 
 def resolve(config: Mapping[str, Any], namespace: str, env: Mapping[str, str]) -> ProviderSettings:
@@ -102,15 +141,16 @@ def resolve(config: Mapping[str, Any], namespace: str, env: Mapping[str, str]) -
         if not (get["apiKey"] and get["apiSecret"]):
             missing = "apiSecret" if get["apiKey"] else "apiKey"
             problems.append(f"an API key needs both parts: set {where(namespace, missing)}")
-        elif not get["apiKey"].startswith("SK"):
-            problems.append(f"{namespace}:apiKey must be an API key SID starting with 'SK'")
         else:
-            credentials = Credentials(get["apiKey"], get["apiSecret"],
-                                      hint=where(namespace, "apiKey", "apiSecret"))
+            found = [p for k in ("apiKey", "apiSecret") if (p := _credential_problem(namespace, k, get[k] or ""))]
+            problems.extend(found)
+            if not found:
+                credentials = Credentials(get["apiKey"], get["apiSecret"],
+                                          hint=where(namespace, "apiKey", "apiSecret"))
     elif get["accountSid"] and get["authToken"]:
-        if not get["accountSid"].startswith("AC"):
-            problems.append(f"{namespace}:accountSid must be an Account SID starting with 'AC'")
-        else:
+        found = [p for k in ("accountSid", "authToken") if (p := _credential_problem(namespace, k, get[k] or ""))]
+        problems.extend(found)
+        if not found:
             credentials = Credentials(get["accountSid"], get["authToken"],
                                       hint=where(namespace, "accountSid", "authToken"))
     else:
@@ -132,17 +172,11 @@ def resolve(config: Mapping[str, Any], namespace: str, env: Mapping[str, str]) -
             except ValueError as err:
                 raise ValueError(f"{err} (from {where(namespace, 'region', 'edge')})") from None
         numbers: dict[str, Any] = {}
-        for key, kind in _NUMBERS.items():
+        for key in _NUMBERS:
             raw = get[key]
-            if raw is None:
-                continue
-            try:
-                number = kind(float(raw)) if kind is int else kind(raw)
-            except ValueError:
-                raise ValueError(f"{namespace}:{key} must be a number, got {raw!r}") from None
-            if number < 0:
-                raise ValueError(f"{namespace}:{key} must not be negative, got {raw!r}")
-            numbers[re.sub(r"([A-Z])", r"_\1", key).lower()] = number  # readTimeout -> read_timeout
+            if raw is not None:
+                # readTimeout -> read_timeout
+                numbers[re.sub(r"([A-Z])", r"_\1", key).lower()] = _number(namespace, key, raw)
         http = HttpSettings(base_url=base_url, **numbers)
     except ValueError as err:
         problems.append(f"{err} ({where(namespace, 'baseUrl')})" if "base URL" in str(err) else str(err))

@@ -26,7 +26,10 @@ Example::
 
 from __future__ import annotations
 
+import ipaddress
+import string
 from typing import Optional
+from urllib.parse import urlsplit
 
 GLOBAL_BASE_URL = "https://conversations.twilio.com"
 
@@ -79,3 +82,42 @@ def base_url(region: Optional[str], edge: Optional[str], region_key: str = "regi
             )
         edge = DEFAULT_EDGES[region]
     return f"https://conversations.{edge}.{region or 'us1'}.twilio.com"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_URL_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%")
+
+
+def check_base_url(url: str) -> str:
+    """The base URL without a trailing slash; ValueError when it is not safe to send credentials to.
+
+    A URL carrying credentials (``user:password@``) is refused without being echoed, whatever its
+    scheme, so that the password does not reach a log.
+    """
+    if "@" in url:
+        raise ValueError("base URL must not carry credentials (user:password@host); the URL is not shown")
+    if not set(url) <= _URL_CHARACTERS:
+        raise ValueError(f"base URL {url!r} contains characters a URL cannot hold unencoded, such as spaces")
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 (raises ValueError for a port out of range or not a number)
+    except ValueError:
+        raise ValueError(f"base URL {url!r} has a port that is not a number from 1 to 65535") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.port == 0:
+        raise ValueError(f"base URL {url!r} must look like https://host[:port]")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ValueError(
+            f"base URL {url!r} uses plain http to a non-loopback host; credentials would travel "
+            "unencrypted. Use https, or http only for 127.0.0.1/localhost (the emulator)"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(f"base URL {url!r} must not carry a query or a fragment")
+    return url.rstrip("/")
