@@ -2,13 +2,13 @@
 # services, and a local file backend. Source it; it needs ROOT and EXAMPLE set.
 set -euo pipefail
 
+# require_pulumi: put a Pulumi CLI (>= 3.146) first on PATH: the one on PATH, else the one this checkout
+# holds in .pulumi-cli/, else one installed there now (examples/runner.py, with the Pulumi SDK's
+# PulumiCommand.install; PULUMI_TWILIO_NO_CLI_INSTALL=1 turns that off). Run install_package first.
 require_pulumi() {
-    if ! command -v pulumi >/dev/null 2>&1; then
-        echo "This example needs the Pulumi CLI (>= 3.139), which is not on PATH." >&2
-        echo "Install it (https://www.pulumi.com/docs/install/), then run this script again." >&2
-        echo "The same lifecycle is exercised without the CLI by the test suite (README.md, 'Testing')." >&2
-        exit 2
-    fi
+    local bin
+    bin="$("$ROOT/.venv/bin/python" "$ROOT/examples/runner.py" cli-bin)" || exit 2
+    export PATH="$bin:$PATH"
 }
 
 install_package() {

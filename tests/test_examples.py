@@ -19,6 +19,7 @@ import dill
 import pulumi
 import pytest
 import yaml
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -61,12 +62,33 @@ def stack_config(example: str, stack: str) -> dict[str, Any]:
     return config
 
 
-def decrypt(path: Path, secure: str) -> str:
-    """Pulumi's passphrase secrets: AES-256-GCM, key from PBKDF2-SHA256 (1,000,000 rounds) of the salt."""
+def decrypt(path: Path, secure: str, passphrase: bytes = PASSPHRASE) -> str:
+    """Pulumi's passphrase secrets: AES-256-GCM, key from PBKDF2-SHA256 (1,000,000 rounds) of the salt.
+
+    sdk/go/common/resource/config/crypt.go: NewSymmetricCrypterFromPassphrase derives the 32-byte key;
+    DecryptValue takes "v1:<base64 12-byte nonce>:<base64 ciphertext and tag>", no additional data.
+    """
     salt = base64.b64decode(yaml.safe_load(path.read_text())["encryptionsalt"].split(":")[1])
-    key = hashlib.pbkdf2_hmac("sha256", PASSPHRASE, salt, 1_000_000, 32)
-    _, nonce, ciphertext = secure.split(":")
+    key = hashlib.pbkdf2_hmac("sha256", passphrase, salt, 1_000_000, 32)
+    version, nonce, ciphertext = secure.split(":")
+    assert version == "v1", secure
     return AESGCM(key).decrypt(base64.b64decode(nonce), base64.b64decode(ciphertext), None).decode()
+
+
+def passphrase_check(path: Path, passphrase: bytes = PASSPHRASE) -> str:
+    """What the stack's ``encryptionsalt`` decrypts to: the CLI accepts a passphrase only if it is "pulumi".
+
+    pkg/secrets/passphrase/manager.go: NewPassphraseSecretsManager writes
+    "v1:<base64 8-byte salt>:" + EncryptValue("pulumi"); symmetricCrypterFromPhraseAndState splits off
+    "v1" and the salt, derives the key from them, decrypts the rest and returns ErrIncorrectPassphrase
+    unless the result is "pulumi".
+    """
+    version, salt, check = yaml.safe_load(path.read_text())["encryptionsalt"].split(":", 2)
+    assert version == "v1" and len(base64.b64decode(salt)) == 8, path
+    try:
+        return decrypt(path, check, passphrase)
+    except InvalidTag:
+        return "(incorrect passphrase)"
 
 
 def run_program(example: str, stack: str, config: dict[str, Any]) -> list[pulumi.runtime.MockResourceArgs]:
@@ -138,8 +160,18 @@ def lifecycle(example: str, stack: str, emu: Emulator, config: dict[str, Any]) -
 
 # --- multi-environment ---------------------------------------------------------------------------------
 
+STACK_FILES = sorted(EXAMPLES.glob("*/Pulumi.*.yaml"))
+
+
+@pytest.mark.parametrize("path", STACK_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_the_cli_accepts_the_documented_passphrase(path: Path) -> None:
+    assert passphrase_check(path) == "pulumi"
+    assert passphrase_check(path, PASSPHRASE + b"x") == "(incorrect passphrase)"
+
+
 def test_stack_secrets_decrypt_with_the_documented_passphrase() -> None:
-    for path in sorted(EXAMPLES.glob("*/Pulumi.*.yaml")):
+    assert STACK_FILES
+    for path in STACK_FILES:
         config = stack_config(path.parent.name, path.stem.split(".", 1)[1])
         for key, value in config.items():
             if key.endswith(":authToken"):

@@ -4,7 +4,7 @@
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"; EXAMPLE=adopt
 . "$ROOT/examples/lib.sh"
 SID=ISadadadadadadadadadadadadadadadad
-require_pulumi; install_package; start_emulator; use_local_backend
+install_package; require_pulumi; start_emulator; use_local_backend
 
 echo "== 1. the service as it was set up by hand"
 "$ROOT/.venv/bin/python" - "$EMULATOR_URL" "$SID" "$DEFAULT_ACCOUNT" "$DEFAULT_TOKEN" <<'PY'

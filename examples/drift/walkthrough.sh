@@ -4,7 +4,7 @@
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"; EXAMPLE=drift
 . "$ROOT/examples/lib.sh"
 SID=IS01010101010101010101010101010101
-require_pulumi; install_package; start_emulator; use_local_backend
+install_package; require_pulumi; start_emulator; use_local_backend
 pulumi stack select --create walkthrough --non-interactive
 pulumi config set twilio:accountSid "$DEFAULT_ACCOUNT"
 pulumi config set --secret twilio:authToken "$DEFAULT_TOKEN"

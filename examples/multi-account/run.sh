@@ -3,7 +3,7 @@
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"; EXAMPLE=multi-account
 . "$ROOT/examples/lib.sh"
 COMMAND="${1:-up}"
-require_pulumi; install_package; start_emulator; use_local_backend
+install_package; require_pulumi; start_emulator; use_local_backend
 pulumi stack select --create dev --non-interactive
 case "$COMMAND" in
     up|destroy) pulumi "$COMMAND" --yes --skip-preview --non-interactive --refresh ;;

@@ -5,7 +5,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"; EXAMPLE=multi-environment
 . "$ROOT/examples/lib.sh"
 STACK="${1:?usage: run.sh dev|staging|prod [up|preview|refresh|destroy]}"
 COMMAND="${2:-up}"
-require_pulumi; install_package; start_emulator; use_local_backend
+install_package; require_pulumi; start_emulator; use_local_backend
 pulumi stack select --create "$STACK" --non-interactive
 case "$COMMAND" in
     up|destroy|refresh) pulumi "$COMMAND" --yes --skip-preview --non-interactive --refresh ;;

@@ -1,6 +1,7 @@
 """Quickstart: the push-notification settings of one Conversations Service.
 
-Run it against the bundled emulator with ``examples/quickstart/run.sh`` (needs the Pulumi CLI).
+Run it against the bundled emulator with ``examples/quickstart/run.sh``, which finds the Pulumi CLI or
+installs one into this checkout.
 """
 
 import pulumi

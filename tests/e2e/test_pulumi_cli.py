@@ -1,7 +1,9 @@
-"""Scenarios 1, 2, 5 and 7 with the real Pulumi CLI (Automation API), on a local file backend.
+"""Scenarios 1, 2, 5 and 7 with the real Pulumi CLI (Automation API), on a local file backend, and the quickstart.
 
-They run when a ``pulumi`` CLI >= 3.139 is on PATH and skip otherwise; every behaviour here is also
-proven without the CLI by tests/test_lifecycle.py. Run them with:
+They run when a Pulumi CLI >= 3.146 is on PATH, or installed in this checkout by
+``examples/quickstart/run.sh`` (``.pulumi-cli/``), and skip otherwise; every behaviour here is also
+proven without the CLI by tests/test_lifecycle.py. The CLI is found, and stacks are made, by
+examples/runner.py, as the example scripts do. Run them with:
 
     PATH=/path/to/pulumi/bin:$PATH .venv/bin/python -m pytest tests/e2e -v
 """
@@ -9,39 +11,35 @@ proven without the CLI by tests/test_lifecycle.py. Run them with:
 from __future__ import annotations
 
 import os
-import re
-import shutil
-import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
+from pulumi.automation import PulumiCommand
 
 from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
 
 from conftest import ACCOUNT, OTHER_SID, SID, TOKEN
 
-MIN_VERSION = (3, 139, 0)
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "examples"))
+
+import runner  # noqa: E402 (examples/ is not a package)
 
 
-def cli_version() -> tuple[int, ...] | None:
-    exe = shutil.which("pulumi")
-    if exe is None:
-        return None
-    out = subprocess.run([exe, "version"], capture_output=True, text=True, timeout=60, check=False).stdout
-    match = re.search(r"(\d+)\.(\d+)\.(\d+)", out)
-    return tuple(int(g) for g in match.groups()) if match else None
+def available_cli() -> tuple[Optional[PulumiCommand], str]:
+    """The CLI on PATH or in the checkout (>= runner.MIN_CLI), never installing one; else why not."""
+    try:
+        return runner.find_cli(install=False, say=lambda _: None), ""
+    except runner.CliUnavailable as err:
+        return None, str(err).splitlines()[0]
 
 
-VERSION = cli_version()
-pytestmark = pytest.mark.skipif(
-    VERSION is None or VERSION < MIN_VERSION,
-    reason="needs the Pulumi CLI >= 3.139 on PATH"
-    + ("" if VERSION is None else f" (found {'.'.join(map(str, VERSION))})"),
-)
+CLI, WHY_NOT = available_cli()
+pytestmark = pytest.mark.skipif(CLI is None, reason=f"needs the Pulumi CLI >= 3.146: {WHY_NOT}")
 
 PROGRAM = textwrap.dedent('''
     import pulumi
@@ -62,20 +60,15 @@ PROGRAM = textwrap.dedent('''
 def stack(tmp_path: Path, emulator: Emulator) -> Iterator[Any]:
     from pulumi import automation as auto
 
+    assert CLI is not None
     project = tmp_path / "project"
     project.mkdir()
     (project / "__main__.py").write_text(PROGRAM)
     (project / "Pulumi.yaml").write_text(
         f"name: e2e\nruntime:\n  name: python\n  options:\n    virtualenv: {sys.prefix}\n"
     )
-    (tmp_path / "state").mkdir()
-    env = {
-        "PULUMI_BACKEND_URL": f"file://{tmp_path / 'state'}",
-        "PULUMI_CONFIG_PASSPHRASE": "e2e",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    workspace = auto.LocalWorkspace(work_dir=str(project), env_vars=env)
-    stack = auto.Stack.create("dev", workspace)
+    env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    stack = runner.local_stack(project, "dev", CLI, tmp_path / "state", passphrase="e2e", env=env)
     stack.set_all_config({
         "serviceSid": auto.ConfigValue(SID),
         "twilio:accountSid": auto.ConfigValue(ACCOUNT),
@@ -122,3 +115,20 @@ def test_destroy_resets_to_defaults(stack: Any, emulator: Emulator) -> None:
     stack.up()
     stack.destroy()
     assert emulator.settings(SID) == default_settings_raw()
+
+
+@pytest.mark.skipif(not (REPO / ".venv" / "bin" / "python").exists(),
+                    reason="the quickstart's Pulumi.yaml runs with <repo>/.venv (the README's set-up), absent")
+def test_quickstart_runs_its_program_and_provider_from_the_root_project(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/quickstart/run.sh's steps: the root Pulumi.yaml (main: examples/quickstart/), whose provider
+    finds its virtualenv through examples/quickstart/.venv (tests/test_layout.py)."""
+    assert CLI is not None
+    stack_name = "e2e-quickstart"  # not the user's "quickstart" stack; its state goes to tmp_path
+    try:
+        runner.quickstart("up", CLI, stack_name=stack_name, state_dir=tmp_path / "state")
+        out = capsys.readouterr().out
+        assert '"ring"' in out  # the emulator's settings after up, as the program declares them
+        runner.quickstart("destroy", CLI, stack_name=stack_name, state_dir=tmp_path / "state")
+    finally:
+        (REPO / f"Pulumi.{stack_name}.yaml").unlink(missing_ok=True)
