@@ -30,7 +30,7 @@ from pulumi.automation import PulumiCommand
 from semver import VersionInfo
 
 ROOT = Path(__file__).resolve().parent.parent
-# CLI 3.144 and 3.145 show what a dynamic provider writes to stderr (where it warns) only at debug level:
+# CLI 3.144 and 3.145 show what a dynamic provider writes to stderr only at debug level:
 # pulumi/pulumi CHANGELOG 3.144.0 (PR #17943) and 3.146.0 (PR #18253), sdk/go/common/resource/plugin/plugin.go.
 MIN_CLI = VersionInfo(3, 146, 0)
 INSTALL_LINK = "https://www.pulumi.com/docs/install/"
