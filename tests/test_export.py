@@ -7,11 +7,14 @@ import subprocess
 import sys
 from typing import Any
 
+import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pulumi_twilio_conversations import models
 from pulumi_twilio_conversations.emulator import Emulator
-from pulumi_twilio_conversations.export import render_snippet
+from pulumi_twilio_conversations.export import ExportError, render_snippet, snippet_for
 
 from conftest import ACCOUNT, SID, TOKEN, run_export
 from harness import Stack
@@ -81,3 +84,47 @@ def test_export_errors_are_clear(emulator: Emulator) -> None:
     env_less = subprocess.run([sys.executable, "-m", "pulumi_twilio_conversations", "export", SID],
                               env={"PATH": os.environ["PATH"]}, capture_output=True, text=True, timeout=60, check=False)
     assert env_less.returncode != 0 and "TWILIO_ACCOUNT_SID" in env_less.stderr
+
+
+def live_bodies() -> st.SearchStrategy[dict[str, Any]]:
+    """Any settings Twilio (the lenient emulator) would hold: flags, and texts of any characters."""
+    text = st.one_of(st.none(), st.just(""), st.text(max_size=40),
+                     st.text(alphabet="${}_ AMESGPRTICN", max_size=40), st.text(min_size=1020, max_size=1030))
+
+    def build(values: list[Any]) -> dict[str, Any]:
+        body: dict[str, Any] = {"account_sid": ACCOUNT, "chat_service_sid": SID, "url": "https://x/y"}
+        for field, value in zip(models.WIRE_FIELDS, values, strict=True):
+            models.set_path(body, field.path, value)
+        return body
+
+    return st.tuples(*[st.booleans() if f.kind is bool else text for f in models.WIRE_FIELDS]).map(
+        lambda values: build(list(values)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(live_bodies())
+def test_export_either_round_trips_or_names_the_value_it_cannot(body: dict[str, Any]) -> None:
+    try:
+        snippet = snippet_for(body, SID, "push")
+    except ExportError as err:
+        assert any(path in str(err) for path in models.SETTING_PATHS), err
+        return
+    args = declared(snippet)
+    args.pop("name")
+    inputs, problems = models.validate_settings(args)
+    assert problems == []
+    assert models.changed_paths(models.from_api(body), inputs) == []
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ("[1, 2]", "the response was not a JSON object"),
+    ('{"new_message": "garbage"}', "'new_message' should be an object"),
+    ('{"new_message": {"template": "bell\\u0007"}}', "new_message.template: contains the control character"),
+])
+def test_export_of_a_malformed_or_unusable_answer_is_one_error_line(emulator: Emulator, body: str,
+                                                                     words: str) -> None:
+    emulator.inject(body=body, count=-1)
+    result = run_export(emulator, SID)
+    assert result.returncode == 1 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], result.stderr

@@ -9,7 +9,7 @@ from typing import Optional
 
 from .client import TwilioError
 from .config import DEFAULT_NAMESPACE, env_name
-from .export import export
+from .export import ExportError, export
 from .models import SERVICE_SID_PATTERN
 
 
@@ -38,7 +38,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     name = args.name or f"notifications-{args.service_sid[-6:].lower()}"
     try:
         print(export(args.service_sid, name, args.config_namespace), end="")
-    except TwilioError as err:
+    except (TwilioError, ExportError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     return 0

@@ -20,7 +20,7 @@ from typing import Any
 
 from .client import TwilioClient
 from .config import DEFAULT_NAMESPACE, resolve
-from .models import WIRE_FIELDS, from_api, get_path
+from .models import SETTINGS_KEYS, WIRE_FIELDS, MalformedResponse, from_api, get_path, validate_settings
 
 _CLASSES = {
     "new_message": "NewMessage",
@@ -87,10 +87,35 @@ def render_snippet(settings: Mapping[str, Any], resource_name: str, config_names
     )
 
 
+class ExportError(Exception):
+    """The live settings cannot be rendered as a declaration that would pass ``check``."""
+
+
+def snippet_for(body: Any, service_sid: str, resource_name: str, config_namespace: str = DEFAULT_NAMESPACE) -> str:
+    """The declaration for Twilio's answer ``body``; ExportError when pasting it could not work.
+
+    A live value this provider's validation rejects (a control character typed in the console, a text
+    past the provider's cap) is named, rather than printed into a snippet that fails when pasted.
+    """
+    try:
+        settings = from_api(body)
+    except MalformedResponse as err:
+        raise ExportError(f"Twilio's answer for {service_sid} is not notification settings: {err}") from None
+    settings["chat_service_sid"] = service_sid
+    _, problems = validate_settings({k: settings[k] for k in ("chat_service_sid", *SETTINGS_KEYS)})
+    if problems:
+        details = "; ".join(f"{p.field}: {p.reason}" for p in problems)
+        raise ExportError(
+            f"the live settings of {service_sid} hold values this provider rejects, so a declaration of them "
+            f"would fail at preview: {details}. Change them in the Twilio console (or with the API) and export again"
+        )
+    return render_snippet(settings, resource_name, config_namespace)
+
+
 def export(service_sid: str, resource_name: str, config_namespace: str = DEFAULT_NAMESPACE) -> str:
     """Fetch a service's live settings (credentials from the environment) and render them."""
     settings = resolve({}, config_namespace, os.environ)
     if settings.problem or settings.credentials is None or settings.http is None:
-        raise SystemExit(f"error: {settings.problem}")
+        raise ExportError(str(settings.problem))
     body = TwilioClient(settings.http).fetch(service_sid, settings.credentials)
-    return render_snippet(from_api(body), resource_name, config_namespace)
+    return snippet_for(body, service_sid, resource_name, config_namespace)
