@@ -17,7 +17,6 @@ from .models import (
     RemovedFromConversation,
     _is_deferred,
     fields_of,
-    nesting_problem,
     validate_settings,
 )
 from .provider import ServiceNotificationsProvider
@@ -95,12 +94,6 @@ class ServiceNotifications(dynamic.Resource, module="twilio", name="ServiceNotif
             "added_to_conversation": added_to_conversation,
             "removed_from_conversation": removed_from_conversation,
         }
-        too_deep = nesting_problem(props)
-        if too_deep:
-            raise ServiceNotificationsError(
-                f"ServiceNotifications {resource_name!r} has invalid inputs:\n  {too_deep.field}: {too_deep.reason}"
-            )
-        props = {k: _as_input(v) for k, v in props.items() if v is not None}
         if opts is not None and opts.import_ is not None:
             # The engine's ImportStep calls Read with neither inputs nor state (pkg/resource/deploy/step.go
             # ImportStep.Apply), so the dynamic-provider server cannot find this provider (pulumi/pulumi#16175).
@@ -111,12 +104,14 @@ class ServiceNotifications(dynamic.Resource, module="twilio", name="ServiceNotif
                 "one (without import_); the first `pulumi up` then changes nothing"
             )
         if opts is None or opts.id is None:
-            _, problems = validate_settings(props)
+            # Before anything walks the inputs: validation bounds their nesting first.
+            _, problems = validate_settings({k: v for k, v in props.items() if v is not None})
             if problems:
                 details = "\n".join(f"  {p.field or 'inputs'}: {p.reason}" for p in problems)
                 raise ServiceNotificationsError(
                     f"ServiceNotifications {resource_name!r} has invalid inputs:\n{details}"
                 )
+        props = {k: _as_input(v) for k, v in props.items() if v is not None}
         # Outputs computed by the provider; None registers them so they appear as attributes.
         props.update({"account_sid": None, "url": None})
         for key in ("log_enabled", "new_message", "added_to_conversation", "removed_from_conversation"):
