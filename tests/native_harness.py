@@ -50,7 +50,7 @@ class LogEntry:
     ephemeral: bool
 
 
-class FakeEngine(engine_pb2_grpc.EngineServicer):  # type: ignore[misc]
+class FakeEngine(engine_pb2_grpc.EngineServicer):
     """The engine's host server (pkg/host/host_server.go): the address a plugin gets as its first argument
     (provider_plugin.go NewProvider passes host.ServerAddr()). Log calls are recorded, not displayed."""
 
@@ -138,7 +138,11 @@ class NativePlugin:
         self.check_config_failures: list[tuple[str, str]] = []
         self._calls_lock = threading.Lock()
         if configure:
-            self._start(dict(config or {}), None if old_config is None else dict(old_config), run_program)
+            try:
+                self._start(dict(config or {}), None if old_config is None else dict(old_config), run_program)
+            except BaseException:
+                self.stop()
+                raise
 
     def _start(self, config: dict[str, Any], old_config: Optional[dict[str, Any]], run_program: bool) -> None:
         """The engine's start-up calls: Handshake (provider_plugin.go handshake: UNIMPLEMENTED means "not

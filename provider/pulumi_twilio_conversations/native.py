@@ -25,6 +25,7 @@ What this SDK version does, read in ``pulumi/provider/experimental/server.py`` a
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 import os
@@ -142,10 +143,11 @@ def resolve_config(args: Mapping[str, Any], env: Mapping[str, str]) -> ProviderS
     by the same rules as the dynamic resource (config.resolve)."""
     config = {f"{ENV_NAMESPACE}:{key}": args.get(key) for key in CONFIG_KEYS}
     settings = resolve(config, ENV_NAMESPACE, env)
-    if settings.problem:
-        return ProviderSettings(settings.namespace, settings.credentials, settings.http,
-                                native_words(settings.problem))
-    return settings
+    credentials = settings.credentials
+    if credentials is not None:  # the hint names where they came from, in errors
+        credentials = dataclasses.replace(credentials, hint=native_words(credentials.hint))
+    problem = native_words(settings.problem) if settings.problem else None
+    return ProviderSettings(settings.namespace, credentials, settings.http, problem)
 
 
 def _apply_ignore_changes(olds: Mapping[str, Any], news: dict[str, Any], ignore: list[str]) -> dict[str, Any]:
