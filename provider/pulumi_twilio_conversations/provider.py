@@ -33,19 +33,10 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import operations
 from .client import Credentials, TwilioClient, TwilioError
 from .config import CONFIG_KEYS, DEFAULT_NAMESPACE, ProviderSettings, check_namespace, resolve
-from .gone import confirm_gone, missing_for_get
-from .models import (
-    SETTINGS_KEYS,
-    MalformedResponse,
-    _is_deferred,
-    changed_paths,
-    default_settings,
-    from_api,
-    to_form,
-    validate_settings,
-)
+from .models import changed_paths, validate_settings
 
 PROVIDER_KEY = "__provider"
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -132,11 +123,7 @@ class ServiceNotificationsProvider(ResourceProvider):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Compare the live outputs (olds) with the checked inputs, field by field. No HTTP call."""
-        new_sid = news.get("chat_service_sid")
-        old_sid = olds.get("chat_service_sid") or id_
-        replaces = []
-        if _is_deferred(new_sid) or str(new_sid).lower() != str(old_sid).lower():
-            replaces.append("chat_service_sid")
+        replaces = ["chat_service_sid"] if operations.replaces(id_, olds, news) else []
         changed = changed_paths(olds, news)
         # A new config namespace changes no setting, but read and delete must use its credentials
         # from now on: an update (with no HTTP call) stores the new provider in the state.
@@ -148,9 +135,8 @@ class ServiceNotificationsProvider(ResourceProvider):
     @_user_facing
     def create(self, props: dict[str, Any]) -> CreateResult:
         """One POST of the complete desired settings."""
-        sid = props["chat_service_sid"]
-        outs = self._post(sid, "create", to_form(props))
-        return CreateResult(sid, outs)
+        client, credentials = self._connection()
+        return CreateResult(props["chat_service_sid"], operations.create(client, credentials, props))
 
     @_user_facing
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -162,44 +148,26 @@ class ServiceNotificationsProvider(ResourceProvider):
         really gone (see gone.py); a ``get`` of it fails, naming the SID and the account.
         """
         client, credentials = self._connection()
-        try:
-            body = client.fetch(id_, credentials)
-        except TwilioError as err:
-            if not _written_by_provider(props):
-                raise missing_for_get(err, client, credentials) from None
-            confirm_gone(err, client, credentials, props.get("account_sid"))
+        found = operations.read(client, credentials, id_, props)
+        if found is None:
             return ReadResult("", {})
-        outs = _outputs(id_, body, "read")
-        inputs = {key: outs[key] for key in SETTINGS_KEYS}
-        inputs["chat_service_sid"] = id_
+        outs, inputs = found
         return ReadResult(id_, outs, inputs)
 
     @_user_facing
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """One POST carrying only the settings that differ from the live ones."""
-        changed = changed_paths(olds, news)
-        if not changed:
+        if not changed_paths(olds, news):  # no request at all
             return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
-        return UpdateResult(self._post(id_, "update", to_form(news, only=changed)))
+        client, credentials = self._connection()
+        outs = operations.update(client, credentials, id_, olds, news)
+        return UpdateResult(outs if outs is not None else {k: v for k, v in olds.items() if k != PROVIDER_KEY})
 
     @_user_facing
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """One POST that resets every setting to Twilio's default; a service really gone is fine."""
         client, credentials = self._connection()
-        try:
-            client.update(id_, credentials, to_form(default_settings()), "reset")
-        except TwilioError as err:
-            confirm_gone(err, client, credentials, props.get("account_sid"))
-
-    def _post(self, sid: str, operation: str, form: dict[str, str]) -> dict[str, Any]:
-        client, credentials = self._connection()
-        body = client.update(sid, credentials, form, operation)
-        return _outputs(sid, body, operation)
-
-
-def _written_by_provider(props: dict[str, Any]) -> bool:
-    """True for the outputs of create, update or read (refresh); False for a program's properties (get)."""
-    return bool(props.get("url") or props.get("account_sid"))
+        operations.delete(client, credentials, id_, props)
 
 
 def _namespace_of(serialized: Any) -> Optional[str]:
@@ -213,12 +181,4 @@ def _namespace_of(serialized: Any) -> Optional[str]:
     namespace = getattr(provider, "config_namespace", None)
     return namespace if isinstance(namespace, str) else None
 
-
-def _outputs(sid: str, body: dict[str, Any], operation: str) -> dict[str, Any]:
-    try:
-        outs = from_api(body)
-    except MalformedResponse as err:
-        raise TwilioError(operation, sid, 200, None, f"unexpected response: {err}") from None
-    outs["chat_service_sid"] = outs["chat_service_sid"] or sid
-    return outs
 

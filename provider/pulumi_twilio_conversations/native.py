@@ -1,0 +1,324 @@
+"""The native front end: a Pulumi provider plugin on ``pulumi.provider.experimental`` (SDK 3.272).
+
+Same core as the dynamic resource (models, operations, client, config, the 404 rules); what differs is
+how the engine talks to it: gRPC with ``PropertyValue``s in camelCase (schema.py maps the names), a
+package schema, per-field detailed diffs, import, and warnings sent to the engine's Log service with
+the resource's URN.
+
+What this SDK version does, read in ``pulumi/provider/experimental/server.py`` and
+``property_value.py`` (the tests prove each):
+
+- Unknown values (preview) arrive as the plain sentinel string ``UNKNOWN``: ``PropertyValue.unmarshal``
+  has no case for it, and ``marshal`` cannot send ``Computed`` (ValueError), so an unknown goes back as
+  the same string.
+- ``PropertyValue`` accepts ``float`` numbers only (an ``int`` is a TypeError).
+- ``Read`` always sends ``properties`` and ``inputs`` (``ReadResponse`` turns None into ``{}``): a
+  "not found" is an empty *present* map, which the engine's import and ``get`` take as found, with no
+  outputs. So only a refresh may answer "gone"; an import or ``get`` of an unknown id raises.
+- ``DiffConfig`` is sent with ``kind=v.kind, inputDiff=v.inputDiff`` (an attribute that does not exist)
+  and ``changes=resp.changes`` as is (True is the enum value 1, DIFF_NONE): so ``diff_config`` is not
+  overridden; the default (changes None -> DIFF_UNKNOWN) lets the engine compare the config itself.
+- Handlers are coroutines on one event loop: blocking HTTP runs in this provider's own pool of 16
+  threads (``asyncio.to_thread`` would use the default executor, min(32, CPUs + 4) threads).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Optional, TypeVar
+
+import pulumi
+from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.provider.experimental.provider import (
+    CheckFailure,
+    CheckRequest,
+    CheckResponse,
+    ConfigureRequest,
+    ConfigureResponse,
+    CreateRequest,
+    CreateResponse,
+    DeleteRequest,
+    DiffRequest,
+    DiffResponse,
+    GetSchemaRequest,
+    GetSchemaResponse,
+    PropertyDiff,
+    PropertyDiffKind,
+    Provider,
+    ReadRequest,
+    ReadResponse,
+    UpdateRequest,
+    UpdateResponse,
+)
+
+from . import operations
+from ._version import __version__
+from .client import Credentials, TwilioClient, TwilioError
+from .config import CONFIG_KEYS, ProviderSettings, resolve
+from .models import _is_deferred, changed_paths, get_path, set_path, validate_settings
+from .schema import (
+    ENV_NAMESPACE,
+    PACKAGE,
+    RESOURCE_TOKEN,
+    camel_tree,
+    camel_words,
+    package_schema,
+    snake_spelled,
+    snake_tree,
+    to_camel,
+    to_snake,
+)
+from .templates import template_warnings
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""The engine's unknown value on the wire (``pulumi.runtime.rpc.UNKNOWN``; sdk/go/common/resource/plugin/rpc.go
+UnknownStringValue)."""
+
+WORKERS = 16
+"""Calls to Twilio in flight at once: the HTTP pool (client.py, ``pool_maxsize=16``) matches it."""
+
+_T = TypeVar("_T")
+
+
+class ProviderConfigError(Exception):
+    """The provider cannot talk to Twilio: missing credentials or a bad endpoint setting."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# PropertyValue <-> plain values (the core's currency)
+
+
+def to_plain(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
+    """Plain values for the core: secrets unwrapped, unknowns (the sentinel string, or ``Computed``)
+    as ``pulumi.output.Unknown`` (what ``models`` passes through during preview)."""
+
+    def plain(value: PropertyValue) -> Any:
+        inner = value.value
+        if isinstance(inner, Computed) or inner == UNKNOWN:
+            return pulumi.output.Unknown()  # type: ignore[no-untyped-call]
+        if isinstance(inner, Mapping):
+            return {k: plain(v) for k, v in inner.items()}
+        if isinstance(inner, tuple):
+            return [plain(v) for v in inner]
+        return inner
+
+    return {k: plain(v) for k, v in values.items()}
+
+
+def to_property_values(tree: Mapping[str, Any]) -> dict[str, PropertyValue]:
+    """PropertyValues from plain values: numbers as floats (the only kind PropertyValue takes), an
+    unknown as the sentinel string (``Computed`` cannot be marshalled)."""
+
+    def wrap(value: Any) -> PropertyValue:
+        if _is_deferred(value):
+            return PropertyValue(UNKNOWN)
+        if isinstance(value, Mapping):
+            return PropertyValue({k: wrap(v) for k, v in value.items()})
+        if isinstance(value, (list, tuple)):
+            return PropertyValue([wrap(v) for v in value])
+        if isinstance(value, int) and not isinstance(value, bool):
+            return PropertyValue(float(value))
+        return PropertyValue(value)
+
+    return {k: wrap(v) for k, v in tree.items()}
+
+
+def native_words(text: str) -> str:
+    """A config message of the core in this plugin's config names: ``twilio:authToken`` ->
+    ``twilio-conversations:authToken`` (the environment variables are the same: TWILIO_AUTH_TOKEN)."""
+    return re.sub(rf"(?<![\w-]){re.escape(ENV_NAMESPACE)}:(?=[A-Za-z])", f"{PACKAGE}:", text)
+
+
+def resolve_config(args: Mapping[str, Any], env: Mapping[str, str]) -> ProviderSettings:
+    """Credentials and HTTP settings from the provider's config (bare keys: ``accountSid``; the engine
+    strips the package namespace, pkg/resource/deploy/target.go GetPackageConfig) and the environment,
+    by the same rules as the dynamic resource (config.resolve)."""
+    config = {f"{ENV_NAMESPACE}:{key}": args.get(key) for key in CONFIG_KEYS}
+    settings = resolve(config, ENV_NAMESPACE, env)
+    credentials = settings.credentials
+    if credentials is not None:  # the hint names where they came from, in errors
+        credentials = dataclasses.replace(credentials, hint=native_words(credentials.hint))
+    problem = native_words(settings.problem) if settings.problem else None
+    return ProviderSettings(settings.namespace, credentials, settings.http, problem)
+
+
+def _apply_ignore_changes(olds: Mapping[str, Any], news: dict[str, Any], ignore: list[str]) -> dict[str, Any]:
+    """News with each ignored path (schema names, as in ``ignoreChanges: [newMessage.sound]``) set to
+    its live value, so that neither the diff nor the update touches it."""
+    for path in ignore:
+        snake = to_snake(path)
+        if get_path(olds, snake) is not None:
+            set_path(news, snake, get_path(olds, snake))
+    return news
+
+
+def _without_internal(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if not k.startswith("__")}
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+class ServiceNotificationsNative(Provider):
+    """``twilio-conversations:index:ServiceNotifications`` served as a native Pulumi provider."""
+
+    def __init__(self, engine_address: Optional[str] = None, env: Optional[Mapping[str, str]] = None) -> None:
+        self.engine_address = engine_address
+        self._env: Mapping[str, str] = os.environ if env is None else env
+        self._settings: Optional[ProviderSettings] = None
+        self._client: Optional[TwilioClient] = None
+        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="twilio")
+        self._engine: Any = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    async def _blocking(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """Run blocking code (HTTP) in this provider's pool; re-raise our errors without a traceback."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, functools.partial(fn, *args))
+        except (TwilioError, ProviderConfigError) as err:
+            raise err.with_traceback(None) from None
+
+    def _resolved(self) -> ProviderSettings:
+        if self._settings is None:  # no Configure (an old engine): the environment alone
+            self._settings = resolve_config({}, self._env)
+        return self._settings
+
+    def _connection(self) -> tuple[TwilioClient, Credentials]:
+        settings = self._resolved()
+        if settings.problem or settings.credentials is None or settings.http is None:
+            raise ProviderConfigError(f"Twilio provider settings: {settings.problem}")
+        if self._client is None:
+            self._client = TwilioClient(settings.http)
+        return self._client, settings.credentials
+
+    async def _warn(self, urn: str, message: str) -> None:
+        """A warning on the resource: the engine's Log service with its URN (pkg/host/host_server.go Log)."""
+        if not self.engine_address:
+            print(f"warning: {message}", file=sys.stderr)
+            return
+        import grpc
+        from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+        if self._engine is None:
+            channel = grpc.aio.insecure_channel(self.engine_address)
+            self._engine = engine_pb2_grpc.EngineStub(channel)
+        try:
+            await self._engine.Log(engine_pb2.LogRequest(
+                severity=engine_pb2.WARNING, message=message, urn=urn, ephemeral=False))
+        except grpc.aio.AioRpcError as err:  # a warning lost is no reason to fail the step
+            print(f"warning (engine Log failed: {err.code()}): {message}", file=sys.stderr)
+
+    # ------------------------------------------------------------------ provider
+
+    async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
+        return GetSchemaResponse(schema=json.dumps(package_schema()))
+
+    async def check_config(self, request: CheckRequest) -> CheckResponse:
+        """Report missing credentials and bad settings before any resource is touched."""
+        config = to_plain(request.new_inputs)
+        if any(_is_deferred(config.get(key)) for key in CONFIG_KEYS):
+            return CheckResponse(inputs=request.new_inputs)  # known only at `up`: checked by Configure then
+        settings = resolve_config(config, self._env)
+        failures = [CheckFailure("", f"Twilio provider settings: {settings.problem}")] if settings.problem else []
+        return CheckResponse(inputs=request.new_inputs, failures=failures)
+
+    async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
+        # acceptSecrets=False, as the dynamic provider: the engine sends plain values and marks outputs
+        # secret where a same-named input was (pkg/resource/plugin/provider_plugin.go annotateSecrets).
+        # supportsPreview=False: Create and Update never run during a preview.
+        self._settings = resolve_config(to_plain(request.args), self._env)
+        self._client = None
+        return ConfigureResponse(accept_secrets=False, supports_preview=False,
+                                 accept_resources=False, accept_outputs=False)
+
+    async def check(self, request: CheckRequest) -> CheckResponse:
+        """Validate and fill defaults (no HTTP); unknowns pass; template warnings go to the engine."""
+        news = _without_internal(to_plain(request.new_inputs))
+        failures = [CheckFailure(path, f"unknown field '{path.rsplit('.', 1)[-1]}': write "
+                                       f"'{to_camel(path.rsplit('.', 1)[-1])}'")
+                    for path in snake_spelled(news)]
+        inputs, problems = validate_settings(snake_tree(news))
+        failures += [CheckFailure(to_camel(p.field), camel_words(p.reason)) for p in problems]
+        settings = self._resolved()
+        if settings.problem:
+            failures.append(CheckFailure("", f"Twilio provider settings: {settings.problem}"))
+        if failures:
+            return CheckResponse(inputs=request.new_inputs, failures=failures)
+        for warning in template_warnings(inputs):
+            await self._warn(request.urn, f"{to_camel(warning.field)}: {camel_words(warning.reason)}")
+        return CheckResponse(inputs=to_property_values(camel_tree(inputs)))
+
+    async def diff(self, request: DiffRequest) -> DiffResponse:
+        """Live outputs (olds) against the checked inputs, field by field; no HTTP."""
+        olds = snake_tree(to_plain(request.old_state))
+        news = _apply_ignore_changes(olds, snake_tree(to_plain(request.new_inputs)), list(request.ignore_changes))
+        replace = operations.replaces(request.resource_id, olds, news)
+        detailed = {to_camel(path): PropertyDiff(PropertyDiffKind.UPDATE, input_diff=False)
+                    for path in changed_paths(olds, news)}
+        if replace:
+            detailed["chatServiceSid"] = PropertyDiff(PropertyDiffKind.UPDATE_REPLACE, input_diff=False)
+        return DiffResponse(
+            changes=bool(detailed),
+            replaces=["chatServiceSid"] if replace else [],
+            delete_before_replace=False,
+            diffs=sorted({path.split(".", 1)[0] for path in detailed}),
+            detailed_diff=detailed,
+        )
+
+    async def create(self, request: CreateRequest) -> CreateResponse:
+        props = snake_tree(to_plain(request.properties))
+        client, credentials = self._connection()
+        outs = await self._blocking(operations.create, client, credentials, props)
+        return CreateResponse(resource_id=props["chat_service_sid"], properties=to_property_values(camel_tree(outs)))
+
+    async def read(self, request: ReadRequest) -> ReadResponse:
+        """Refresh (prior outputs), ``get`` (the program's properties) or import (the id alone).
+
+        Always returns inputs equal to the live settings, so a refresh records drift and an import
+        adopts the service with no change. Only a refresh may find the service gone (empty id).
+        """
+        props = snake_tree(to_plain(request.properties))
+        client, credentials = self._connection()
+        found = await self._blocking(operations.read, client, credentials, request.resource_id, props)
+        if found is None:
+            return ReadResponse(resource_id="", properties={}, inputs={})
+        outs, inputs = found
+        return ReadResponse(resource_id=request.resource_id, properties=to_property_values(camel_tree(outs)),
+                            inputs=to_property_values(camel_tree(inputs)))
+
+    async def update(self, request: UpdateRequest) -> UpdateResponse:
+        olds = snake_tree(to_plain(request.olds))
+        news = _apply_ignore_changes(olds, snake_tree(to_plain(request.news)), list(request.ignore_changes))
+        if not changed_paths(olds, news):
+            return UpdateResponse(properties=request.olds)
+        client, credentials = self._connection()
+        outs = await self._blocking(operations.update, client, credentials, request.resource_id, olds, news)
+        return UpdateResponse(properties=request.olds if outs is None else to_property_values(camel_tree(outs)))
+
+    async def delete(self, request: DeleteRequest) -> None:
+        props = snake_tree(to_plain(request.properties))
+        client, credentials = self._connection()
+        await self._blocking(operations.delete, client, credentials, request.resource_id, props)
+
+
+def serve(args: list[str]) -> None:
+    """The plugin's entry point: ``python <plugin dir> <engine address> [flags]`` (the Python language
+    host's RunPlugin). Prints the port on stdout and serves until the engine stops it."""
+    from pulumi.provider.experimental.server import main
+
+    positional = [a for a in args if not a.startswith("-")]
+    engine_address = positional[0] if positional else None
+    main(args, __version__, ServiceNotificationsNative(engine_address))
+
+
+__all__ = ["RESOURCE_TOKEN", "ServiceNotificationsNative", "serve"]

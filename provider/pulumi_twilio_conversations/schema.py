@@ -1,0 +1,287 @@
+"""The Pulumi package schema of the native provider, generated from the pydantic models.
+
+Nothing here repeats a setting: property names, nesting, types and descriptions come from
+``models.py`` (field docstrings, class docstrings), template descriptions from ``templates.describe``,
+and the provider config keys from ``config.CONFIG_KEYS`` with their environment variables from
+``config.env_name``. Pulumi schemas spell properties in camelCase (``newMessage.withMedia.template``),
+the core in snake_case (``new_message.with_media.template``): ``to_camel`` and ``to_snake`` are the one
+place that maps between them.
+
+Example::
+
+    >>> to_camel("new_message.with_media.template")
+    'newMessage.withMedia.template'
+    >>> to_snake("newMessage.badgeCountEnabled")
+    'new_message.badge_count_enabled'
+    >>> package_schema()["resources"][RESOURCE_TOKEN]["requiredInputs"]
+    ['chatServiceSid']
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, Optional
+
+from pydantic import BaseModel
+
+from ._version import __version__
+from .config import _NUMBERS, CONFIG_KEYS, DEFAULT_NAMESPACE, env_name
+from .models import WIRE_FIELDS, NotificationSettings, _OrDeferred
+from .templates import PLACEHOLDERS, describe
+
+PACKAGE = "twilio-conversations"
+RESOURCE_TOKEN = f"{PACKAGE}:index:ServiceNotifications"
+ENV_NAMESPACE = DEFAULT_NAMESPACE
+"""The native provider reads the same environment variables as the dynamic resource's default
+namespace (``TWILIO_ACCOUNT_SID``...); its stack config lives under the package name
+(``twilio-conversations:accountSid``)."""
+
+OUTPUT_ONLY = {"account_sid": "The account that owns the service.", "url": "The settings' API URL."}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Names: the one snake_case <-> camelCase mapping.
+
+
+def _camel_word(name: str) -> str:
+    return re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), name)
+
+
+def _snake_word(name: str) -> str:
+    """The core's name of a schema name; a name that is not a field's is left as it is (and then
+    reported as unknown by the validation, with a suggestion)."""
+    return _from_camel().get(name, name)
+
+
+def to_camel(path: str) -> str:
+    """A dotted snake_case path in schema names: ``new_message.sound`` -> ``newMessage.sound``."""
+    return ".".join(_camel_word(part) for part in path.split("."))
+
+
+def to_snake(path: str) -> str:
+    """A dotted camelCase path in the core's names: ``newMessage.sound`` -> ``new_message.sound``."""
+    return ".".join(_snake_word(part) for part in path.split("."))
+
+
+def _rename(tree: Any, word: Any) -> Any:
+    if isinstance(tree, Mapping):
+        return {word(k) if isinstance(k, str) else k: _rename(v, word) for k, v in tree.items()}
+    return tree
+
+
+def camel_tree(tree: Mapping[str, Any]) -> dict[str, Any]:
+    """Every key of a nested dict in schema names."""
+    return _rename(tree, _camel_word)  # type: ignore[no-any-return]
+
+
+def snake_tree(tree: Mapping[str, Any]) -> dict[str, Any]:
+    """Every key of a nested dict in the core's names."""
+    return _rename(tree, _snake_word)  # type: ignore[no-any-return]
+
+
+def snake_spelled(tree: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Paths (schema names) of keys written in the core's spelling (``new_message``) where the schema
+    wants ``newMessage``: the core would accept them, the schema does not."""
+    found = []
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(key, str) and key in field_names() and _camel_word(key) != key:
+            found.append(path)
+        elif isinstance(value, Mapping):
+            found.extend(snake_spelled(value, path))
+    return found
+
+
+@cache
+def _from_camel() -> dict[str, str]:
+    return {_camel_word(n): n for n in field_names()}
+
+
+@cache
+def field_names() -> frozenset[str]:
+    """Every field name of the settings models (snake_case), outputs included."""
+    names: set[str] = set(OUTPUT_ONLY)
+    for model in _models().values():
+        names.update(model.model_fields)
+    return frozenset(names)
+
+
+def camel_words(text: str) -> str:
+    """A message of the core with its field names in schema names (``'badge_count_enabled'`` ->
+    ``'badgeCountEnabled'``); other words are left alone."""
+    names = sorted((n for n in field_names() if "_" in n), key=len, reverse=True)
+    if not names:
+        return text
+    pattern = re.compile(r"(?<![A-Za-z0-9_$])(" + "|".join(map(re.escape, names)) + r")(?![A-Za-z0-9_])")
+    return pattern.sub(lambda m: _camel_word(m.group(1)), text)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The models, walked once.
+
+
+def _nested_model(field: Any) -> Optional[type[BaseModel]]:
+    """The settings model a field holds (``NewMessage`` for ``new_message``), or None for a scalar."""
+    for meta in field.metadata:
+        if isinstance(meta, _OrDeferred):
+            args = getattr(meta.inner, "__args__", (meta.inner,))
+            for arg in args:
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    return arg
+    return None
+
+
+@cache
+def _models() -> dict[str, type[BaseModel]]:
+    """Dotted path of each nested settings object -> its model ('' is the whole settings)."""
+    found: dict[str, type[BaseModel]] = {"": NotificationSettings}
+    queue: list[tuple[str, type[BaseModel]]] = [("", NotificationSettings)]
+    while queue:
+        prefix, model = queue.pop()
+        for name, field in model.model_fields.items():
+            nested = _nested_model(field)
+            if nested is not None:
+                path = f"{prefix}.{name}" if prefix else name
+                found[path] = nested
+                queue.append((path, nested))
+    return found
+
+
+def type_token(model: type[BaseModel]) -> str:
+    return f"{PACKAGE}:index:{model.__name__}"
+
+
+def _doc(model: type[BaseModel]) -> str:
+    return inspect.cleandoc(model.__doc__ or "")
+
+
+_KINDS = {f.path: f.kind for f in WIRE_FIELDS}
+
+
+def _property(path: str, field: Any) -> dict[str, Any]:
+    nested = _nested_model(field)
+    spec: dict[str, Any]
+    if nested is not None:
+        spec = {"$ref": f"#/types/{type_token(nested)}"}
+    elif path == "chat_service_sid":
+        spec = {"type": "string", "replaceOnChanges": True}
+    else:
+        spec = {"type": "boolean" if _KINDS[path] is bool else "string"}
+    description = field.description or ""
+    event = path.rsplit(".", 1)[0]
+    if path.endswith(".template") and event in PLACEHOLDERS:
+        description = f"{description} {describe(event)}".strip()
+    if description:
+        spec["description"] = description
+    return spec
+
+
+def _properties(prefix: str, model: type[BaseModel], skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    return {
+        _camel_word(name): _property(f"{prefix}.{name}" if prefix else name, field)
+        for name, field in model.model_fields.items()
+        if name not in skip
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Provider config.
+
+CONFIG_DESCRIPTIONS: dict[str, str] = {
+    "accountSid": "Twilio Account SID (`AC` + 32 hex), used with `authToken`.",
+    "authToken": "Auth Token of the account. Set it as a secret: "
+    f"`pulumi config set --secret {PACKAGE}:authToken`.",
+    "apiKey": "API key SID (`SK` + 32 hex), used with `apiSecret` instead of the Account SID and Auth Token.",
+    "apiSecret": "Secret of the API key.",
+    "region": "Twilio region such as `ie1` or `au1` (credentials are per region). Default: `us1`.",
+    "edge": "Twilio edge location such as `dublin` or `sydney`; without a region it means `us1`.",
+    "baseUrl": "Base URL of the Conversations API instead of the one built from region and edge "
+    "(a test server or the bundled emulator).",
+    "connectTimeout": "Seconds to wait for a connection. Default: 5.",
+    "readTimeout": "Seconds to wait for an answer. Default: 30.",
+    "maxRetries": "Retries of a call that failed with 429, a 5xx or a connection error. Default: 5.",
+    "backoffFactor": "Base of the exponential backoff between retries, in seconds. Default: 0.5.",
+    "backoffMax": "Longest wait between retries, in seconds. Default: 16.",
+    "retryAfterMax": "Longest `Retry-After` honoured, in seconds. Default: 30.",
+}
+SECRET_CONFIG = frozenset({"authToken", "apiSecret"})
+
+
+def _config_variables() -> dict[str, Any]:
+    variables: dict[str, Any] = {}
+    for key in CONFIG_KEYS:
+        kind = _NUMBERS.get(key, (str, 0, 0))[0]
+        spec: dict[str, Any] = {
+            "type": {str: "string", int: "integer", float: "number"}[kind],
+            "description": CONFIG_DESCRIPTIONS[key],
+            "defaultInfo": {"environment": [env_name(ENV_NAMESPACE, key)]},
+        }
+        if key in SECRET_CONFIG:
+            spec["secret"] = True
+        variables[key] = spec
+    return variables
+
+
+# ---------------------------------------------------------------------------------------------------
+# The schema.
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    models = _models()
+    types = {
+        type_token(model): {"type": "object", "description": _doc(model), "properties": _properties(path, model)}
+        for path, model in models.items()
+        if path
+    }
+    inputs = _properties("", NotificationSettings)
+    outputs = {_camel_word(k): {"type": "string", "description": v} for k, v in OUTPUT_ONLY.items()}
+    outputs.update(inputs)
+    config = _config_variables()
+    return {
+        "name": PACKAGE,
+        "displayName": "Twilio Conversations notifications",
+        "version": __version__,
+        "description": "Push-notification settings of Twilio Conversations Services "
+        "(/v1/Services/{ChatServiceSid}/Configuration/Notifications).",
+        "keywords": ["pulumi", "twilio", "conversations", "notifications", "category/utility", "kind/native"],
+        "license": "Apache-2.0",
+        "config": {"variables": config},
+        "provider": {
+            "description": "The provider for Twilio Conversations notification settings: credentials, "
+            "endpoint, timeouts and retries. Each setting falls back to its environment variable.",
+            "inputProperties": config,
+            "properties": config,
+        },
+        "resources": {
+            RESOURCE_TOKEN: {
+                "description": inspect.cleandoc(
+                    """Push-notification settings of one Twilio Conversations Service.
+
+                    The resource owns the service's whole notification configuration: a setting left out
+                    is Twilio's default, and deleting the resource resets every setting to its default.
+                    Import an existing service's settings with
+                    `pulumi import twilio-conversations:index:ServiceNotifications NAME IS...`."""
+                ),
+                "properties": outputs,
+                "required": sorted(outputs),
+                "inputProperties": inputs,
+                "requiredInputs": ["chatServiceSid"],
+            }
+        },
+        "types": types,
+        "language": {
+            "python": {"packageName": "pulumi_twilio_conversations_native"},
+            "nodejs": {"packageName": "@pulumi-twilio-conversations/native"},
+        },
+    }
+
+
+def package_schema() -> dict[str, Any]:
+    """The package schema (a fresh copy: callers may change it)."""
+    import copy
+
+    return copy.deepcopy(_schema())

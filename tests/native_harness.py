@@ -1,0 +1,412 @@
+"""Drive the native provider plugin the way the Pulumi engine does, without the Pulumi CLI.
+
+``NativePlugin`` starts ``provider/`` as the Python language host starts a plugin directory and serves a
+fake Engine service (the engine's host server) whose ``Log`` calls are recorded. ``NativeStack`` offers
+the steps users type, like harness.py's ``Stack``: ``preview``, ``up``, ``refresh``, ``destroy`` and
+``import_`` (``pulumi import``).
+
+Each behaviour imitated names the engine file it comes from (pulumi/pulumi, read at v3.260):
+pkg/resource/plugin/plugin.go ExecPlugin, sdk/python/cmd/pulumi-language-python/main.go RunPlugin,
+pkg/resource/plugin/provider_plugin.go (NewProvider, handshake, Read), pkg/host/host.go,
+pkg/host/host_server.go, pkg/resource/deploy/providers/registry.go, pkg/resource/deploy/target.go,
+pkg/resource/deploy/step.go, step_generator.go, step_executor.go and pkg/backend/display/rows.go.
+Where the harness simplifies, it says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping
+from concurrent import futures
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
+
+from harness import QUICKSTART_DIR, ROOT, CheckFailed, ProviderError, Secret, from_struct, to_struct
+
+PROVIDER_DIR = ROOT / "provider"
+"""The plugin directory: PulumiPlugin.yaml, __main__.py, requirements.txt."""
+TOKEN = "twilio-conversations:index:ServiceNotifications"
+PROVIDER_URN = "urn:pulumi:test::native::pulumi:providers:twilio-conversations::default"
+
+
+def urn(name: str) -> str:
+    return f"urn:pulumi:test::native::{TOKEN}::{name}"
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    severity: int
+    message: str
+    urn: str
+    ephemeral: bool
+
+
+class FakeEngine(engine_pb2_grpc.EngineServicer):
+    """The engine's host server (pkg/host/host_server.go): the address a plugin gets as its first argument
+    (provider_plugin.go NewProvider passes host.ServerAddr()). Log calls are recorded, not displayed."""
+
+    def __init__(self) -> None:
+        self.logs: list[LogEntry] = []
+        self._lock = threading.Lock()
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        engine_pb2_grpc.add_EngineServicer_to_server(self, self.server)
+        self.port = self.server.add_insecure_port("127.0.0.1:0")
+        self.server.start()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def Log(self, request: Any, context: Any) -> empty_pb2.Empty:
+        with self._lock:
+            self.logs.append(LogEntry(request.severity, request.message, request.urn, request.ephemeral))
+        return empty_pb2.Empty()
+
+    def GetRootResource(self, request: Any, context: Any) -> Any:
+        return engine_pb2.GetRootResourceResponse(urn="")
+
+    def SetRootResource(self, request: Any, context: Any) -> Any:
+        return engine_pb2.SetRootResourceResponse()
+
+    def warnings(self) -> list[LogEntry]:
+        return [entry for entry in self.logs if entry.severity == engine_pb2.WARNING]
+
+    def stop(self) -> None:
+        self.server.stop(grace=None)
+
+
+def _wire_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Stack config as the engine sends it to a native provider: only the package's own keys, without
+    their namespace (``twilio-conversations:accountSid`` -> ``accountSid``), secure values marked secret
+    (pkg/resource/deploy/target.go GetPackageConfig; provider_plugin.go Configure marshals KeepSecrets)."""
+    prefix = "twilio-conversations:"
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        if key.startswith(prefix):
+            name = key[len(prefix):]
+            out[name] = ({"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": value.value}
+                         if isinstance(value, Secret) else value)
+    return out
+
+
+class NativePlugin:
+    """The plugin process, started like the language host starts a Python plugin directory, then
+    handshaken and configured like the engine does it.
+
+    plugin.go ExecPlugin finds PulumiPlugin.yaml (runtime python) and asks the language host to run it;
+    main.go RunPlugin runs ``<venv python> <plugin dir> <args>`` (``__main__.py`` exists, so not
+    ``pulumi.run.plugin``) with ``cmd.Dir = req.Pwd``, the program's directory (plugin.go passes
+    ``WorkingDirectory: ctx.Pwd``), and the CLI's environment plus ``PULUMI_PROJECT`` / ``PULUMI_CONFIG``
+    (provider_plugin.go NewProvider). The args are the engine's address (NewProvider: host.ServerAddr()).
+    The port is the first line on stdout (plugin.go parsePort). The harness's "venv" is this test run's.
+    """
+
+    def __init__(self, config: Optional[Mapping[str, Any]] = None, env: Optional[Mapping[str, str]] = None,
+                 cwd: Path = QUICKSTART_DIR, old_config: Optional[Mapping[str, Any]] = None,
+                 run_program: bool = True, configure: bool = True) -> None:
+        self.engine = FakeEngine()
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO")}
+        full_env.update({"PULUMI_PROJECT": "native", "PULUMI_CONFIG": json.dumps(_plain_config(config or {}))})
+        full_env.update(env or {})
+        self.process = subprocess.Popen(
+            [sys.executable, str(PROVIDER_DIR), self.engine.address],
+            cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().decode().strip()
+        if not line.isdigit():
+            err = self.process.stderr.read().decode() if self.process.stderr else ""
+            self.engine.stop()
+            raise RuntimeError(f"plugin did not start: {line!r} {err}")
+        self.port = int(line)
+        self._stderr: list[str] = []
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+        self.calls: list[str] = []
+        """Every RPC made, in order."""
+        self.check_config_failures: list[tuple[str, str]] = []
+        self._calls_lock = threading.Lock()
+        if configure:
+            try:
+                self._start(dict(config or {}), None if old_config is None else dict(old_config), run_program)
+            except BaseException:
+                self.stop()
+                raise
+
+    def _start(self, config: dict[str, Any], old_config: Optional[dict[str, Any]], run_program: bool) -> None:
+        """The engine's start-up calls: Handshake (provider_plugin.go handshake: UNIMPLEMENTED means "not
+        supported"), GetPluginInfo (host.go defaultHost.Provider), then registry.go Check -> CheckConfig,
+        Diff -> DiffConfig (only for a provider already in state) and Create/Update/Same -> Configure.
+        Refresh and destroy without --run-program go straight to Configure with the stored config."""
+        self._rpc_tolerant("Handshake", provider_pb2.ProviderHandshakeRequest(
+            engine_address=self.engine.address, root_directory=str(PROVIDER_DIR),
+            program_directory=str(PROVIDER_DIR), configure_with_urn=True))
+        self._rpc("GetPluginInfo", empty_pb2.Empty())
+        if not run_program:
+            self.configure(old_config if old_config is not None else config)
+            return
+        checked = self._rpc("CheckConfig", provider_pb2.CheckRequest(
+            urn=PROVIDER_URN, olds=to_struct(_wire_config(old_config or {})), news=to_struct(_wire_config(config))))
+        self.check_config_failures = [(f.property, f.reason) for f in checked.failures]
+        if checked.failures:
+            raise CheckFailed(self.check_config_failures)
+        if old_config is not None:
+            self.diff_config = self._rpc("DiffConfig", provider_pb2.DiffRequest(
+                urn=PROVIDER_URN, id="default", olds=to_struct(_wire_config(old_config)),
+                news=to_struct(_wire_config(config)), old_inputs=to_struct(_wire_config(old_config))))
+        self.configure(config)
+
+    def _drain(self) -> None:
+        assert self.process.stderr is not None
+        for raw in self.process.stderr:
+            self._stderr.append(raw.decode(errors="replace"))
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self._stderr)
+
+    def stop(self) -> None:
+        self.channel.close()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.engine.stop()
+
+    def __enter__(self) -> NativePlugin:
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.stop()
+
+    def _record(self, method: str) -> None:
+        with self._calls_lock:
+            self.calls.append(method)
+
+    def _rpc(self, method: str, request: Any) -> Any:
+        self._record(method)
+        try:
+            return getattr(self.stub, method)(request, timeout=120)
+        except grpc.RpcError as err:
+            raise ProviderError(err.details()) from None
+
+    def _rpc_tolerant(self, method: str, request: Any) -> Any:
+        self._record(method)
+        try:
+            return getattr(self.stub, method)(request, timeout=120)
+        except grpc.RpcError as err:
+            if err.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise ProviderError(err.details()) from None
+            return None
+
+    # One method per RPC; props are plain dicts in schema names (Unknown() for unknowns).
+    def get_schema(self) -> dict[str, Any]:
+        return json.loads(self._rpc("GetSchema", provider_pb2.GetSchemaRequest(version=0)).schema)  # type: ignore[no-any-return]
+
+    def configure(self, config: Mapping[str, Any]) -> Any:
+        return self._rpc("Configure", provider_pb2.ConfigureRequest(
+            args=to_struct(_wire_config(config)), acceptSecrets=True, acceptResources=True))
+
+    def check(self, urn_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        resp = self._rpc("Check", provider_pb2.CheckRequest(urn=urn_, olds=to_struct(olds), news=to_struct(news)))
+        if resp.failures:
+            raise CheckFailed([(f.property, f.reason) for f in resp.failures])
+        return from_struct(resp.inputs)
+
+    def diff(self, urn_: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+             old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()) -> Any:
+        return self._rpc("Diff", provider_pb2.DiffRequest(
+            urn=urn_, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs),
+            ignoreChanges=list(ignore_changes)))
+
+    def create(self, urn_: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        resp = self._rpc("Create", provider_pb2.CreateRequest(urn=urn_, properties=to_struct(props)))
+        return resp.id, from_struct(resp.properties)
+
+    def read(self, urn_: str, id_: str, props: Mapping[str, Any],
+             inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
+        resp = self._rpc("Read", provider_pb2.ReadRequest(
+            urn=urn_, id=id_, properties=to_struct(props), inputs=to_struct(inputs)))
+        new_inputs = from_struct(resp.inputs) if resp.HasField("inputs") else None
+        return resp.id, from_struct(resp.properties), new_inputs
+
+    def update(self, urn_: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+               old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()) -> dict[str, Any]:
+        resp = self._rpc("Update", provider_pb2.UpdateRequest(
+            urn=urn_, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs),
+            ignoreChanges=list(ignore_changes)))
+        return from_struct(resp.properties)
+
+    def delete(self, urn_: str, id_: str, props: Mapping[str, Any], old_inputs: Mapping[str, Any]) -> None:
+        self._rpc("Delete", provider_pb2.DeleteRequest(
+            urn=urn_, id=id_, properties=to_struct(props), old_inputs=to_struct(old_inputs)))
+
+
+def _plain_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v.value if isinstance(v, Secret) else v for k, v in config.items()}
+
+
+@dataclass
+class Entry:
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    """What a preview or up did per resource name (create, update, replace, delete, same), with what the
+    CLI shows: ``display`` the plain preview's ``[diff: ~newMessage]`` (rows.go getDiffInfo takes the keys
+    of the provider's detailed diff, filtered to its ``diffs``), ``detail`` the detailed diff's paths
+    (what ``--diff`` prints, display/diff.go renderDiff -> PrintObjectDiff)."""
+
+    steps: dict[str, str] = field(default_factory=dict)
+    display: dict[str, str] = field(default_factory=dict)
+    detail: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> dict[str, str]:
+        return {k: v for k, v in self.steps.items() if v != "same"}
+
+
+@dataclass
+class Resource:
+    props: dict[str, Any]
+    ignore_changes: tuple[str, ...] = ()
+
+
+class NativeStack:
+    """A stack's state between steps, driven through a NativePlugin like the engine would.
+
+    ``parallel``: how many resources' steps run at once; the engine runs up to ``--parallel`` steps
+    (default 4 x CPUs, pkg/cmd/pulumi/operations/up.go defaultParallel; step_executor.go workers). The
+    harness's resources have no dependencies between them, so any order is a valid engine order.
+    """
+
+    def __init__(self, plugin: NativePlugin) -> None:
+        self.plugin = plugin
+        self.state: dict[str, Entry] = {}
+        self._lock = threading.Lock()
+
+    def _step(self, state: dict[str, Entry], name: str, res: Resource, apply: bool, plan: Plan) -> None:
+        p = self.plugin
+        old = state.get(name)
+        if old is None:
+            step, checked = "create", p.check(urn(name), {}, res.props)
+        else:
+            # step_generator.go: ignore_changes applied by the engine before Check(olds=old inputs); the
+            # paths also go to Diff and Update.
+            checked = p.check(urn(name), old.inputs, res.props)
+            diff = p.diff(urn(name), old.id, old.outputs, checked, old.inputs, res.ignore_changes)
+            if diff.changes == provider_pb2.DiffResponse.DIFF_NONE:
+                step = "same"
+            elif diff.changes != provider_pb2.DiffResponse.DIFF_SOME:
+                raise AssertionError(f"the provider must answer an explicit diff, got {diff.changes}")
+            else:
+                with self._lock:
+                    plan.detail[name] = {k: v.kind for k, v in diff.detailedDiff.items()}
+                    plan.display[name] = "[diff: " + "".join(f"~{k}" for k in sorted(diff.diffs)) + "]"
+                if list(diff.replaces):
+                    # continueStepsFromDiff: on a replace, Check again with no olds.
+                    step, checked = "replace", p.check(urn(name), {}, res.props)
+                else:
+                    step = "update"
+        with self._lock:
+            plan.steps[name] = step
+        if not apply or step == "same":
+            return
+        if step in ("create", "replace"):
+            id_, outs = p.create(urn(name), checked)
+            new = Entry(id_, checked, outs)
+        else:
+            assert old is not None
+            outs = p.update(urn(name), old.id, old.outputs, checked, old.inputs, res.ignore_changes)
+            new = Entry(old.id, checked, outs)
+        with self._lock:
+            state[name] = new
+            if step == "replace" and old is not None:
+                self._replaced.append((name, old))
+
+    def _run(self, program: Mapping[str, Any], apply: bool, refresh: bool, parallel: int) -> Plan:
+        """One ``pulumi up`` (apply) or ``pulumi preview`` (a copy of the state, never saved:
+        pkg/backend/diy/backend.go apply)."""
+        import copy
+
+        state = self.state if apply else copy.deepcopy(self.state)
+        if refresh:
+            self._refresh(state)
+        plan = Plan()
+        self._replaced: list[tuple[str, Entry]] = []
+        resources = {k: v if isinstance(v, Resource) else Resource(dict(v)) for k, v in program.items()}
+        with futures.ThreadPoolExecutor(max_workers=parallel) as pool:
+            for job in [pool.submit(self._step, state, n, r, apply, plan) for n, r in resources.items()]:
+                job.result()
+        # Deletes after every create and update (step_generator.go GenerateDeletes from performPostSteps).
+        for name, old in self._replaced:
+            self.plugin.delete(urn(name), old.id, old.outputs, old.inputs)
+        for name in [n for n in state if n not in resources]:
+            plan.steps[name] = "delete"
+            if apply:
+                old = state.pop(name)
+                self.plugin.delete(urn(name), old.id, old.outputs, old.inputs)
+        return plan
+
+    def preview(self, program: Mapping[str, Any], refresh: bool = False) -> Plan:
+        return self._run(program, apply=False, refresh=refresh, parallel=1)
+
+    def up(self, program: Mapping[str, Any], refresh: bool = False, parallel: int = 1) -> Plan:
+        return self._run(program, apply=True, refresh=refresh, parallel=parallel)
+
+    def refresh(self) -> dict[str, str]:
+        return self._refresh(self.state)
+
+    def _refresh(self, state: dict[str, Entry]) -> dict[str, str]:
+        """step.go RefreshStep.Apply: Read(inputs=old inputs, state=old outputs); an empty id is a delete;
+        returned inputs replace the stored ones; then Diff(olds=refreshed outputs, news=old inputs)."""
+        result = {}
+        for name, entry in list(state.items()):
+            id_, outs, inputs = self.plugin.read(urn(name), entry.id, entry.outputs, entry.inputs)
+            if not id_:
+                del state[name]
+                result[name] = "deleted"
+                continue
+            new_inputs = inputs if inputs is not None else entry.inputs
+            diff = self.plugin.diff(urn(name), id_, outs, entry.inputs, new_inputs)
+            state[name] = Entry(id_, new_inputs, outs)
+            result[name] = "same" if diff.changes == provider_pb2.DiffResponse.DIFF_NONE else "changed"
+        return result
+
+    def import_(self, name: str, id_: str) -> dict[str, Any]:
+        """``pulumi import TOKEN NAME ID``: step.go ImportStep.Apply calls Read with the id alone, fails on
+        nil outputs or nil inputs, stores the read inputs, then Checks them (olds = news = the inputs;
+        failures become warnings). Returns the stored inputs."""
+        read_id, outs, inputs = self.plugin.read(urn(name), id_, {}, {})
+        if inputs is None:
+            raise ProviderError("provider does not support importing resources")
+        self.last_import_failures: list[tuple[str, str]] = []
+        try:
+            self.plugin.check(urn(name), inputs, inputs)
+        except CheckFailed as failed:
+            self.last_import_failures = failed.failures
+        self.state[name] = Entry(read_id or id_, inputs, outs)
+        return inputs
+
+    def destroy(self) -> None:
+        for name, entry in list(self.state.items()):
+            self.plugin.delete(urn(name), entry.id, entry.outputs, entry.inputs)
+            del self.state[name]
+
+    def outputs(self, name: str) -> dict[str, Any]:
+        return dict(self.state[name].outputs)
