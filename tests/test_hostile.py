@@ -1,20 +1,506 @@
-"""Hostile answers (issue 11): text built from a server's answer never carries our credentials.
+"""Hostile answers (issue 11): odd Retry-After values, broken bodies and trickling servers end in a
+retry or a clear, truthful error within the call's deadline; scrub() keeps credentials out of text.
 
-``scrub`` is pure: it replaces a secret, in any form a proxy may echo it, by ``[redacted]``.
+The emulator answers like Twilio; these faults need byte-level control, so a scripted socket server on
+127.0.0.1 (below) plays the hostile side: one reply per connection, each from a script.
 """
 
 from __future__ import annotations
 
 import base64
+import email.utils
+import gzip
+import json
 import re
-from collections.abc import Callable
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Optional, Union
 from urllib.parse import quote, quote_plus
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ACCOUNT, TOKEN
+from pulumi_twilio_conversations.client import Credentials, HttpSettings, TwilioClient, TwilioError
+
+from conftest import ACCOUNT, SID, TOKEN
+
+CREDS = Credentials(ACCOUNT, TOKEN, hint="twilio:accountSid + twilio:authToken")
+GOOD = json.dumps({"chat_service_sid": SID, "account_sid": ACCOUNT, "log_enabled": True}).encode()
+MIB = 1 << 20
+
+
+# --- a scripted hostile server ---------------------------------------------------------------------------
+
+@dataclass
+class Filler:
+    """A large body produced while sending: ``prefix + fill * count + suffix``, never whole in memory."""
+
+    prefix: bytes
+    fill: bytes
+    count: int
+    suffix: bytes
+
+    def __len__(self) -> int:
+        return len(self.prefix) + len(self.fill) * self.count + len(self.suffix)
+
+    def pieces(self) -> Iterator[bytes]:
+        yield self.prefix
+        left = self.count
+        while left:
+            n = min(left, 64 * 1024)
+            yield self.fill * n
+            left -= n
+        yield self.suffix
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    reason: str = "OK"
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+    body: Union[bytes, Filler] = GOOD
+    length: Optional[int] = None
+    """Content-Length to claim; None: the body's; -1: none (the body ends when the connection does)."""
+    chunked: bool = False
+    chunk: int = 1024
+    cut: Optional[int] = None
+    """Send only this many bytes of the framed body, then end the connection."""
+    rst: bool = False
+    """End with a TCP reset instead of an orderly close."""
+    trickle: float = 0.0
+    """Seconds between single bytes of the body (and of the head, with ``trickle_head``)."""
+    trickle_head: bool = False
+    raw: Optional[bytes] = None
+    """Send only these bytes (trickled if asked), whatever the request; e.g. the start of a TLS record."""
+    hold: float = 0.0
+    """Seconds to keep the connection open, silent, before ending it."""
+
+
+Script = Union[Reply, Callable[["Seen"], Reply]]
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
+    time: float
+
+
+class HostileServer:
+    """Serves ``script[n]`` on the n-th connection (the last entry repeats) and closes the connection.
+
+    A trickle gives up after ``trickle_for`` seconds, so that a client without a deadline fails a test in
+    bounded time instead of hanging it.
+    """
+
+    def __init__(self, *script: Script, trickle_for: float = 6.0) -> None:
+        self.script: list[Script] = list(script) or [Reply()]
+        self.trickle_for = trickle_for
+        self.seen: list[Seen] = []
+        self.connections = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.05)
+        self.port = self._sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def reset(self, *script: Script) -> None:
+        with self._lock:
+            self.script, self.seen, self.connections = list(script), [], 0
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._sock.close()
+
+    def __enter__(self) -> HostileServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except (TimeoutError, OSError):
+                continue
+            with self._lock:
+                entry = self.script[min(self.connections, len(self.script) - 1)]
+                self.connections += 1
+            threading.Thread(target=self._handle, args=(conn, entry), daemon=True).start()
+
+    def _handle(self, conn: socket.socket, entry: Script) -> None:
+        conn.settimeout(5)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            if isinstance(entry, Reply) and entry.raw is not None:
+                conn.recv(65536)  # whatever the client sent first: a request, or a TLS ClientHello
+                with self._lock:
+                    self.seen.append(Seen("", "", {}, time.monotonic()))
+                reply = entry
+                self._send(conn, entry.raw, entry.trickle)
+            else:
+                seen = self._read_request(conn)
+                if seen is None:
+                    return
+                with self._lock:
+                    self.seen.append(seen)
+                reply = entry if isinstance(entry, Reply) else entry(seen)
+                head, body = self._render(reply)
+                self._send(conn, head, reply.trickle if reply.trickle_head else 0.0)
+                sent = 0
+                for piece in body:
+                    if reply.cut is not None:
+                        piece = piece[: max(0, reply.cut - sent)]
+                    if piece:
+                        self._send(conn, piece, reply.trickle)
+                        sent += len(piece)
+                    if reply.cut is not None and sent >= reply.cut:
+                        break
+            if reply.hold:
+                self._stop.wait(reply.hold)
+            if reply.rst:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                conn.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass  # the client went away: that is what several tests want
+        finally:
+            conn.close()
+
+    def _send(self, conn: socket.socket, data: bytes, trickle: float) -> None:
+        if not trickle:
+            conn.sendall(data)
+            return
+        give_up = time.monotonic() + self.trickle_for
+        for i in range(len(data)):
+            if self._stop.is_set() or time.monotonic() > give_up:
+                raise OSError("trickle over")
+            conn.sendall(data[i:i + 1])
+            time.sleep(trickle)
+
+    @staticmethod
+    def _read_request(conn: socket.socket) -> Optional[Seen]:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            more = conn.recv(65536)
+            if not more:
+                return None
+            data += more
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, path, _ = lines[0].split(" ", 2)
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = int(headers.get("content-length") or 0)
+        while len(rest) < length:
+            more = conn.recv(65536)
+            if not more:
+                break
+            rest += more
+        return Seen(method, path, headers, time.monotonic())
+
+    @staticmethod
+    def _render(reply: Reply) -> tuple[bytes, Iterator[bytes]]:
+        body = reply.body
+        pieces: Iterator[bytes] = body.pieces() if isinstance(body, Filler) else iter([body])
+        lines = [f"HTTP/1.1 {reply.status} {reply.reason}"] + [f"{k}: {v}" for k, v in reply.headers.items()]
+        if reply.chunked:
+            lines.append("Transfer-Encoding: chunked")
+            pieces = _chunked(pieces, reply.chunk)
+        elif reply.length != -1:
+            lines.append(f"Content-Length: {len(body) if reply.length is None else reply.length}")
+        lines.append("Connection: close")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8"), pieces
+
+
+def _chunked(pieces: Iterator[bytes], size: int) -> Iterator[bytes]:
+    for piece in pieces:
+        for i in range(0, len(piece), size):
+            part = piece[i:i + size]
+            yield b"%x\r\n%b\r\n" % (len(part), part)
+    yield b"0\r\n\r\n"
+
+
+@pytest.fixture
+def hostile() -> Iterator[HostileServer]:
+    with HostileServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def shared_hostile() -> Iterator[HostileServer]:
+    """One server for hypothesis examples (reset per example)."""
+    with HostileServer() as server:
+        yield server
+
+
+def client(url: str, **overrides: Any) -> TwilioClient:
+    base: dict[str, Any] = dict(base_url=url, max_retries=3, backoff_factor=0.01, backoff_max=0.05, backoff_jitter=0.0,
+                                retry_after_max=1, connect_timeout=1.0, read_timeout=0.5)
+    base.update(overrides)
+    return TwilioClient(HttpSettings(**base))
+
+
+def twilio_error(status: int, message: str = "Service unavailable", code: int = 20500, **extra: str) -> bytes:
+    return json.dumps({"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
+                       "status": status, **extra}).encode()
+
+
+def claimed_attempts(message: str) -> int:
+    """The number of attempts an error message states."""
+    found = re.search(r"(\d+) attempts|(the only|1) attempt\b", message)
+    assert found, message
+    return int(found.group(1)) if found.group(1) else 1
+
+
+# --- A. Retry-After ----------------------------------------------------------------------------------------
+
+HTTP_DATE_PAST = "Wed, 21 Oct 2015 07:28:00 GMT"
+
+UNUSABLE_RETRY_AFTER = [
+    "soon", "-1", "-0", "1.5", "0.5", "", "   ", "0x10", "1e3", "+5", "5 s", "5,6", "١", "∞", "NaN",
+    "9" * 5000,  # int() refuses more than 4300 digits: urllib3 lets the ValueError escape
+    "Wed, 32 Oct 2015 07:28:00 GMT", "Mon, 01 Jan 99999 00:00:00 GMT", "Wed, 21 Oct 2015 25:61:61 XYZ",
+    "\x7f", "é", "\t",
+]
+
+
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("value", UNUSABLE_RETRY_AFTER, ids=lambda v: repr(v)[:20])
+def test_unusable_retry_after_is_retried_with_our_backoff(hostile: HostileServer, status: int, value: str) -> None:
+    hostile.reset(Reply(status, headers={"Retry-After": value}, body=twilio_error(status)), Reply())
+    started = time.monotonic()
+    assert client(hostile.url).fetch(SID, CREDS)["chat_service_sid"] == SID
+    assert len(hostile.seen) == 2
+    assert time.monotonic() - started < 1.0  # the backoff (≤ 0.05 s), not some misread value
+
+
+@pytest.mark.parametrize(("value", "least", "most"), [
+    ("1", 0.9, 1.5),
+    ("0", 0.0, 0.5),           # zero: urllib3 falls back to the backoff
+    ("100000", 0.9, 1.5),      # capped at retry_after_max
+    (" 1 ", 0.9, 1.5),
+    (HTTP_DATE_PAST, 0.0, 0.5),
+    ("future", 0.5, 1.5),      # an HTTP date a few seconds ahead: valid per RFC 9110, capped at retry_after_max
+])
+def test_usable_retry_after_is_honoured_up_to_its_cap(hostile: HostileServer, value: str, least: float,
+                                                     most: float) -> None:
+    if value == "future":
+        value = email.utils.formatdate(time.time() + 5, usegmt=True)
+    hostile.reset(Reply(503, headers={"Retry-After": value}, body=twilio_error(503)), Reply())
+    client(hostile.url).fetch(SID, CREDS)
+    first, second = hostile.seen
+    assert least <= second.time - first.time <= most
+
+
+def test_unusable_retry_after_every_time_ends_in_a_truthful_error(hostile: HostileServer) -> None:
+    hostile.reset(Reply(503, headers={"Retry-After": "garbage"}, body=twilio_error(503)))
+    with pytest.raises(TwilioError) as caught:
+        client(hostile.url, max_retries=2).fetch(SID, CREDS)
+    message = str(caught.value)
+    assert caught.value.status == 503 and "HTTP 503, Twilio error 20500: Service unavailable" in message
+    assert "3 attempts: HTTP 503 ×3; all 2 retries used" in message
+    assert len(hostile.seen) == 3
+
+
+_HEADER_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"),
+                       max_size=60)
+_RETRY_AFTER = (_HEADER_TEXT | st.integers(-10**30, 10**30).map(str)
+                | st.floats(allow_nan=True, allow_infinity=True).map(str)
+                | st.integers(0, 253402300799).map(lambda t: email.utils.formatdate(t, usegmt=True)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=_RETRY_AFTER, status=st.sampled_from([429, 503]))
+def test_any_retry_after_leads_to_a_retry(shared_hostile: HostileServer, value: str, status: int) -> None:
+    shared_hostile.reset(Reply(status, headers={"Retry-After": value}, body=twilio_error(status)), Reply())
+    started = time.monotonic()
+    client(shared_hostile.url, retry_after_max=0).fetch(SID, CREDS)
+    assert len(shared_hostile.seen) == 2
+    assert time.monotonic() - started < 2.0
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=st.text() | _RETRY_AFTER)
+def test_parsing_retry_after_never_raises_and_stays_within_the_cap(value: str) -> None:
+    from pulumi_twilio_conversations.transport import TwilioRetry
+
+    seconds = TwilioRetry(retry_after_max=7).parse_retry_after(value)
+    assert 0 <= seconds <= 7
+
+
+# --- A. a broken answer after the status line is retried ----------------------------------------------------
+
+_CHUNKED_GOOD = b"".join(_chunked(iter([GOOD]), 16))
+_GZ_GOOD = gzip.compress(GOOD)
+
+BROKEN_ANSWERS: list[tuple[str, Reply]] = [
+    ("length-short-then-close", Reply(length=1000, cut=10)),
+    ("length-short-then-reset", Reply(length=1000, cut=10, rst=True)),
+    ("headers-then-reset", Reply(length=500, cut=0, rst=True)),
+    ("headers-then-close", Reply(length=500, cut=0)),
+    ("chunked-cut-mid-chunk", Reply(chunked=True, chunk=16, cut=30)),
+    ("chunked-cut-mid-size-line", Reply(chunked=True, chunk=16, cut=len(_CHUNKED_GOOD) - 8)),
+    ("chunked-no-last-chunk", Reply(chunked=True, chunk=16, cut=len(_CHUNKED_GOOD) - 5)),
+    ("chunked-cut-then-reset", Reply(chunked=True, chunk=16, cut=30, rst=True)),
+    ("gzip-length-short", Reply(headers={"Content-Encoding": "gzip"}, body=_GZ_GOOD, cut=len(_GZ_GOOD) // 2)),
+    ("error-body-cut", Reply(503, body=twilio_error(503), length=2000, cut=20)),
+    ("401-body-cut", Reply(401, body=twilio_error(401, "Authenticate", 20003), length=2000, cut=20)),
+    # before or within the status line: retried by urllib3 already; kept so the table covers the whole answer
+    ("reset-before-answer", Reply(raw=b"", rst=True)),
+    ("status-line-cut", Reply(raw=b"HTTP/1.1 200 O")),
+    ("headers-cut", Reply(raw=b"HTTP/1.1 200 OK\r\nContent-Le", rst=True)),
+]
+
+
+@pytest.mark.parametrize(("name", "broken"), BROKEN_ANSWERS, ids=[n for n, _ in BROKEN_ANSWERS])
+def test_a_broken_answer_is_retried_like_a_connection_error(hostile: HostileServer, name: str,
+                                                             broken: Reply) -> None:
+    hostile.reset(broken, Reply())
+    assert client(hostile.url).fetch(SID, CREDS)["log_enabled"] is True
+    assert len(hostile.seen) == 2
+
+
+def test_a_body_cut_every_time_is_a_truthful_error(hostile: HostileServer) -> None:
+    hostile.reset(Reply(length=1000, cut=10))
+    with pytest.raises(TwilioError) as caught:
+        client(hostile.url).update(SID, CREDS, {"LogEnabled": "true"})
+    message = str(caught.value)
+    assert caught.value.status == 200  # an answer arrived: say so
+    assert "HTTP 200: the answer was cut off before its body was complete" in message
+    assert "4 attempts: HTTP 200 cut off ×4; all 3 retries used" in message
+    assert len(hostile.seen) == 4 and {s.method for s in hostile.seen} == {"POST"}
+
+
+# --- A. messages say whether an answer arrived and how many attempts were made --------------------------------
+
+def _unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+TRUTH: list[tuple[str, list[Script], dict[str, Any], list[str], list[str]]] = [
+    # name, script, client settings, phrases the message must have, phrases it must not
+    ("503-always", [Reply(503, body=twilio_error(503))], {"max_retries": 2},
+     ["HTTP 503", "3 attempts: HTTP 503 ×3; all 2 retries used; try again later"], ["kept failing"]),
+    ("503-retries-off", [Reply(503, body=twilio_error(503))], {"max_retries": 0},
+     ["HTTP 503", "1 attempt: HTTP 503; retries are off"], ["after all retries", "kept failing"]),
+    ("429-always", [Reply(429, body=twilio_error(429, "Too many requests", 20429))], {"max_retries": 1},
+     ["HTTP 429", "2 attempts: HTTP 429 ×2; the one retry used"], []),
+    ("503-then-401", [Reply(503, body=twilio_error(503)), Reply(401, body=twilio_error(401, "Authenticate", 20003))],
+     {}, ["HTTP 401", "Check the credentials", "2 attempts: HTTP 503, then HTTP 401"], []),
+    ("503-then-resets", [Reply(503, body=twilio_error(503)), Reply(raw=b"", rst=True)], {"max_retries": 2},
+     ["connection failed", "3 attempts: HTTP 503, then connection failed ×2; all 2 retries used"], []),
+    ("resets", [Reply(raw=b"", rst=True)], {"max_retries": 2},
+     ["no response", "connection failed", "no answer to any of 3 attempts; all 2 retries used"], []),
+    ("tls-to-plain-http", [Reply(raw=b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")],
+     {"tls": True}, ["TLS handshake failed", "no answer to the only attempt; this kind of failure is not retried"],
+     ["retries used"]),
+    ("401-once", [Reply(401, body=twilio_error(401, "Authenticate", 20003))], {},
+     ["HTTP 401", "Check the credentials"], ["attempt", "retr"]),
+]
+
+
+@pytest.mark.parametrize(("name", "script", "options", "has", "lacks"), TRUTH, ids=[t[0] for t in TRUTH])
+def test_messages_say_what_arrived_and_how_many_attempts(hostile: HostileServer, name: str, script: list[Script],
+                                                         options: dict[str, Any], has: list[str],
+                                                         lacks: list[str]) -> None:
+    hostile.reset(*script)
+    options = dict(options)
+    url = hostile.url.replace("http:", "https:") if options.pop("tls", False) else hostile.url
+    with pytest.raises(TwilioError) as caught:
+        client(url, **options).fetch(SID, CREDS)
+    message = str(caught.value)
+    for phrase in has:
+        assert phrase in message
+    for phrase in lacks:
+        assert phrase not in message
+    if "attempt" in message:
+        assert claimed_attempts(message) == hostile.connections
+
+
+def test_an_unreachable_host_says_no_answer_and_how_many_attempts() -> None:
+    with pytest.raises(TwilioError) as caught:
+        client(f"http://127.0.0.1:{_unused_port()}", max_retries=2).fetch(SID, CREDS)
+    assert caught.value.status is None
+    assert "connection failed (127.0.0.1:" in str(caught.value)
+    assert "no answer to any of 3 attempts; all 2 retries used" in str(caught.value)
+
+
+# --- A. one call has a wall-clock deadline ---------------------------------------------------------------
+
+# Each byte arrives well within the read timeout, so only a deadline ends these calls.
+SLOW = dict(connect_timeout=0.3, read_timeout=0.3, max_retries=1, backoff_factor=0.01, backoff_max=0.05,
+            backoff_jitter=0.0, retry_after_max=0)
+_PADDED = {"Content-Type": "application/json", "X-Padding": "p" * 400}
+
+TRICKLES: list[tuple[str, Reply, bool, bool]] = [
+    # name, reply, over TLS, ended by the deadline (rather than by a timeout)
+    ("body", Reply(body=GOOD + b" " * 2000, trickle=0.02), False, True),
+    ("status-line-and-headers", Reply(headers=_PADDED, trickle=0.02, trickle_head=True), False, True),
+    ("chunked-body", Reply(body=GOOD + b" " * 2000, chunked=True, chunk=1, trickle=0.02), False, True),
+    ("gzip-body", Reply(headers={"Content-Encoding": "gzip"}, body=gzip.compress(GOOD + b" " * 3000, 0),
+                        trickle=0.02), False, True),
+    ("error-body", Reply(503, body=twilio_error(503) + b" " * 2000, trickle=0.02), False, True),
+    # controls, bounded before the deadline existed: a TLS handshake (a record header claiming 16 kB, then
+    # its bytes one at a time) is one timed operation in CPython; silence is a read timeout
+    ("tls-handshake", Reply(raw=b"\x16\x03\x03\x40\x00" + b"\x02" * 4000, trickle=0.02), True, False),
+    ("silence-after-headers", Reply(length=100, cut=0, hold=6.0), False, False),
+]
+
+
+@pytest.mark.parametrize(("name", "reply", "tls", "by_deadline"), TRICKLES, ids=[t[0] for t in TRICKLES])
+def test_a_trickling_server_cannot_hold_a_call_past_its_worst_case(name: str, reply: Reply, tls: bool,
+                                                                   by_deadline: bool) -> None:
+    with HostileServer(reply) as server:
+        url = server.url.replace("http:", "https:") if tls else server.url
+        c = client(url, **SLOW)
+        bound = c.settings.worst_case_seconds()  # 2 × 0.6 + 0.05 = 1.25 s
+        started = time.monotonic()
+        with pytest.raises(TwilioError) as caught:
+            c.fetch(SID, CREDS)
+        took = time.monotonic() - started
+    assert took <= bound + 0.25, f"{name}: {took:.2f} s against a bound of {bound:.2f} s"
+    assert SID in str(caught.value)
+    if by_deadline:
+        assert "deadline of 1.25 s passed during attempt" in str(caught.value)
+    else:
+        assert "timed out" in str(caught.value)
+
+
+def test_the_deadline_can_be_set_and_stops_waits_that_would_pass_it(hostile: HostileServer) -> None:
+    hostile.reset(Reply(429, headers={"Retry-After": "5"}, body=twilio_error(429, "Too many requests", 20429)))
+    c = client(hostile.url, retry_after_max=30, call_deadline=0.5)
+    started = time.monotonic()
+    with pytest.raises(TwilioError) as caught:
+        c.fetch(SID, CREDS)
+    assert time.monotonic() - started < 0.5
+    assert len(hostile.seen) == 1
+    assert caught.value.status == 429
+    assert "1 attempt: HTTP 429; a retry after 5 s would pass the call's deadline of 0.5 s" in str(caught.value)
+
+
+def test_after_a_deadline_the_connection_pool_still_works(hostile: HostileServer) -> None:
+    hostile.reset(Reply(body=GOOD + b" " * 2000, trickle=0.02), Reply())
+    c = client(hostile.url, call_deadline=0.3)
+    with pytest.raises(TwilioError, match="deadline"):
+        c.fetch(SID, CREDS)
+    assert c.fetch(SID, CREDS)["chat_service_sid"] == SID
+
 
 # --- C. secrets: scrub(text, secrets) ------------------------------------------------------------------
 

@@ -27,7 +27,8 @@ from .models import SERVICE_SID_PATTERN
 
 if TYPE_CHECKING:
     import requests
-    from urllib3.util.retry import Retry
+
+    from .transport import Answer, TwilioRetry
 
 USER_AGENT = f"pulumi-twilio-conversations/{__version__} (python)"
 DEFAULT_BASE_URL = "https://conversations.twilio.com"
@@ -60,12 +61,18 @@ class HttpSettings:
     backoff_max: float = 16.0
     backoff_jitter: float = 0.5
     retry_after_max: int = 30
+    call_deadline: Optional[float] = None
+    """Wall-clock limit of one call, all attempts and waits included; None: ``worst_case_seconds()``."""
 
     def worst_case_seconds(self) -> float:
-        """Upper bound of one call's duration: every attempt times out and waits the longest."""
+        """One call's duration if every attempt times out and waits the longest: the default deadline."""
         attempts = self.max_retries + 1
         longest_wait = max(self.backoff_max, self.retry_after_max) + self.backoff_jitter
         return attempts * (self.connect_timeout + self.read_timeout) + (attempts - 1) * longest_wait
+
+    def deadline_seconds(self) -> float:
+        """The deadline of one call: no call lasts longer, whatever the server does after connecting."""
+        return self.call_deadline if self.call_deadline is not None else self.worst_case_seconds()
 
 
 def is_loopback(host: str) -> bool:
@@ -161,11 +168,12 @@ class TwilioClient:
         self._lock = threading.Lock()
         self.sessions_created = 0
 
-    def _retry(self) -> Retry:
-        from urllib3.util.retry import Retry
+    def _retry(self) -> TwilioRetry:
+        """The policy of one call, driven by ``transport.exchange`` across its attempts."""
+        from .transport import TwilioRetry
 
         s = self.settings
-        return Retry(
+        return TwilioRetry(
             total=s.max_retries,
             connect=s.max_retries,
             read=s.max_retries,
@@ -188,14 +196,16 @@ class TwilioClient:
     @property
     def session(self) -> requests.Session:
         import requests
-        from requests.adapters import HTTPAdapter
+
+        from .transport import SINGLE_ATTEMPT, GuardedAdapter
 
         with self._lock:
             if self._session is None:
                 session = requests.Session()
                 session.trust_env = False  # no .netrc credentials or proxies picked up behind our back
                 session.cookies.set_policy(_RejectAll())
-                adapter = HTTPAdapter(max_retries=self._retry(), pool_maxsize=16)
+                # Single attempts: transport.exchange retries, so that a broken body and the deadline count too.
+                adapter = GuardedAdapter(max_retries=SINGLE_ATTEMPT, pool_maxsize=16)
                 session.mount("https://", adapter)
                 session.mount("http://", adapter)
                 session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
@@ -227,71 +237,60 @@ class TwilioClient:
         credentials: Credentials,
         form: Optional[dict[str, str]],
     ) -> dict[str, Any]:
-        import requests
+        from .transport import Call, CallFailed, exchange
 
         if not isinstance(service_sid, str) or not SID_RE.fullmatch(service_sid):
             # An id from `get` or a hand-edited state goes into the URL path: never send anything else.
             raise TwilioError(operation, repr(service_sid)[:40], None, None,
                               "not a Conversations Service SID ('IS' + 32 hex characters); nothing was sent")
+        call = Call(method, self.url(service_sid), form, (credentials.username, credentials.password))
         try:
-            response = self.session.request(
-                method,
-                self.url(service_sid),
-                data=form,
-                auth=(credentials.username, credentials.password),
-                timeout=(self.settings.connect_timeout, self.settings.read_timeout),
-                allow_redirects=False,
-                verify=True,
-            )
-        except requests.RequestException as err:
-            reason = _transport_reason(err)
-            raise TwilioError(
-                operation, service_sid, None, None,
-                f"{reason} after {self.settings.max_retries} retries ({urlsplit(self.settings.base_url).netloc})",
-            ) from None
-        return _parse(response, operation, service_sid, credentials.hint)
+            answer = exchange(self.session, self._retry(), call, self.settings)
+        except CallFailed as failed:
+            raise TwilioError(operation, service_sid, failed.status, None,
+                              failed.describe(urlsplit(self.settings.base_url).netloc)) from None
+        return _parse(answer, operation, service_sid, credentials.hint)
 
 
-def _transport_reason(err: requests.RequestException) -> str:
-    import requests
-
-    if isinstance(err, requests.exceptions.SSLError):
-        return "TLS handshake failed (is the server's certificate trusted and issued for this host?)"
-    if isinstance(err, requests.Timeout):
-        return "timed out"
-    if isinstance(err, requests.ConnectionError):
-        return "connection failed"
-    return type(err).__name__
-
-
-def _parse(response: requests.Response, operation: str, service_sid: str, hint: str) -> dict[str, Any]:
+def _load_json(body: bytes) -> Any:
     try:
-        body = response.json()
-    except (ValueError, json.JSONDecodeError):
-        body = None
-    if 200 <= response.status_code < 300:
+        return json.loads(body)
+    except ValueError:  # includes JSONDecodeError and UnicodeDecodeError
+        return None
+
+
+def _parse(answer: Answer, operation: str, service_sid: str, hint: str) -> dict[str, Any]:
+    """Twilio's JSON object from a final answer, or a TwilioError naming what went wrong."""
+    from .transport import summarize
+
+    status = answer.status
+    body = _load_json(answer.body)
+    if 200 <= status < 300:
         if not isinstance(body, dict):
             raise TwilioError(
-                operation, service_sid, response.status_code, None,
-                f"the response was not a JSON object (Content-Type {response.headers.get('Content-Type')!r})",
+                operation, service_sid, status, None,
+                f"the response was not a JSON object (Content-Type {answer.headers.get('Content-Type')!r})",
             )
         return body
     code = body.get("code") if isinstance(body, dict) else None
     message = body.get("message") if isinstance(body, dict) else None
     more_info = body.get("more_info") if isinstance(body, dict) else None
     if not isinstance(message, str) or not message:
-        message = response.reason or "error"
-    if response.is_redirect:
-        message = f"redirected to {response.headers.get('Location')!r}; redirects are not followed"
+        message = answer.reason or "error"
+    if status in (301, 302, 303, 307, 308) and "Location" in answer.headers:
+        message = f"redirected to {answer.headers.get('Location')!r}; redirects are not followed"
     advice = ""
-    if response.status_code == 401 or code == 20003:
+    if status == 401 or code == 20003:
         advice = f"Check the credentials: {hint}" if hint else "Check the credentials"
-    elif response.status_code == 404 or code == 20404:
+    elif status == 404 or code == 20404:
         advice = "Check that the service SID exists in this account"
-    elif response.status_code == 429 or response.status_code >= 500:
-        advice = "Twilio kept failing after all retries; try again later"
+    attempts = summarize(answer.outcomes)
+    if answer.stop:  # a retryable status, and no further attempt
+        advice = f"{attempts}; {answer.stop}; try again later"
+    elif len(answer.outcomes) > 1:
+        advice = f"{advice} ({attempts})" if advice else attempts
     raise TwilioError(
-        operation, service_sid, response.status_code,
-        code if isinstance(code, int) else None, message,
+        operation, service_sid, status,
+        code if isinstance(code, int) and not isinstance(code, bool) else None, message,
         more_info if isinstance(more_info, str) else None, advice,
     )
