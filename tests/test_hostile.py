@@ -1,5 +1,5 @@
-"""Hostile answers (issue 11): odd Retry-After values, broken bodies and trickling servers end in a
-retry or a clear, truthful error within the call's deadline; scrub() keeps credentials out of text.
+"""Hostile answers (issue 11): odd Retry-After values, broken bodies, trickling servers and huge bodies end
+in a retry or a clear, truthful error within the call's deadline; scrub() keeps credentials out of text.
 
 The emulator answers like Twilio; these faults need byte-level control, so a scripted socket server on
 127.0.0.1 (below) plays the hostile side: one reply per connection, each from a script.
@@ -16,6 +16,8 @@ import socket
 import struct
 import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
@@ -500,6 +502,70 @@ def test_after_a_deadline_the_connection_pool_still_works(hostile: HostileServer
     with pytest.raises(TwilioError, match="deadline"):
         c.fetch(SID, CREDS)
     assert c.fetch(SID, CREDS)["chat_service_sid"] == SID
+
+
+# --- B. bodies are capped after decompression -----------------------------------------------------------------
+
+_BOMB_JSON = b'{"chat_service_sid": "' + SID.encode() + b'", "x": "' + b"a" * (30 * MIB) + b'"}'
+_GZIP_BOMB = gzip.compress(_BOMB_JSON, 9)
+_DEFLATE_BOMB = zlib.compress(_BOMB_JSON, 9)
+del _BOMB_JSON
+_FIELD_30MB = Filler(b'{"chat_service_sid": "' + SID.encode() + b'", "x": "', b"a", 30 * MIB, b'"}')
+
+OVERSIZED: list[tuple[str, Reply]] = [
+    ("gzip-bomb", Reply(headers={"Content-Encoding": "gzip"}, body=_GZIP_BOMB)),
+    ("gzip-bomb-chunked", Reply(headers={"Content-Encoding": "gzip"}, body=_GZIP_BOMB, chunked=True, chunk=8192)),
+    ("deflate-bomb", Reply(headers={"Content-Encoding": "deflate"}, body=_DEFLATE_BOMB)),
+    ("gzip-twice", Reply(headers={"Content-Encoding": "gzip, gzip"}, body=gzip.compress(_GZIP_BOMB))),
+    ("30MB-field", Reply(body=_FIELD_30MB)),
+    ("30MB-field-chunked", Reply(body=_FIELD_30MB, chunked=True, chunk=65536)),
+    ("30MB-field-until-close", Reply(body=_FIELD_30MB, length=-1)),
+    ("30MB-error-body", Reply(400, body=Filler(b'{"message": "', b"m", 30 * MIB, b'"}'))),
+]
+
+
+@pytest.mark.parametrize(("name", "reply"), OVERSIZED, ids=[n for n, _ in OVERSIZED])
+def test_an_oversized_body_is_a_clear_error(hostile: HostileServer, name: str, reply: Reply) -> None:
+    hostile.reset(reply)
+    with pytest.raises(TwilioError) as caught:
+        client(hostile.url, read_timeout=5.0).fetch(SID, CREDS)
+    message = str(caught.value)
+    assert f"could not read notification settings of service {SID}" in message
+    assert "larger than 1048576 bytes (after decompression)" in message
+    assert "not retried" in message and len(hostile.seen) == 1
+    assert len(message) < 1000
+
+
+def test_a_gzip_bomb_never_reaches_memory_whole(hostile: HostileServer) -> None:
+    hostile.reset(Reply(headers={"Content-Encoding": "gzip"}, body=_GZIP_BOMB))
+    c = client(hostile.url, read_timeout=5.0)
+    tracemalloc.start()
+    try:
+        with pytest.raises(TwilioError):
+            c.fetch(SID, CREDS)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * MIB, f"peak {peak / MIB:.1f} MiB"
+
+
+@pytest.mark.parametrize(("size", "ok"), [(MIB - 100, True), (MIB + 100, False)])
+def test_the_cap_is_on_the_decompressed_size(hostile: HostileServer, size: int, ok: bool) -> None:
+    prefix = b'{"chat_service_sid": "' + SID.encode() + b'", "x": "'
+    body = prefix + b"a" * (size - len(prefix) - 2) + b'"}'
+    hostile.reset(Reply(headers={"Content-Encoding": "gzip"}, body=gzip.compress(body)))
+    c = client(hostile.url, read_timeout=5.0)
+    if ok:
+        assert len(c.fetch(SID, CREDS)["x"]) == size - len(prefix) - 2
+    else:
+        with pytest.raises(TwilioError, match="larger than"):
+            c.fetch(SID, CREDS)
+
+
+def test_the_cap_is_a_setting(hostile: HostileServer) -> None:
+    hostile.reset(Reply(body=GOOD + b" " * 2000))
+    with pytest.raises(TwilioError, match="larger than 1000 bytes"):
+        client(hostile.url, max_body_bytes=1000).fetch(SID, CREDS)
 
 
 # --- C. secrets: scrub(text, secrets) ------------------------------------------------------------------

@@ -63,6 +63,8 @@ class HttpSettings:
     retry_after_max: int = 30
     call_deadline: Optional[float] = None
     """Wall-clock limit of one call, all attempts and waits included; None: ``worst_case_seconds()``."""
+    max_body_bytes: int = 1 << 20
+    """Largest answer body read, counted after decompression."""
 
     def worst_case_seconds(self) -> float:
         """One call's duration if every attempt times out and waits the longest: the default deadline."""

@@ -1,4 +1,4 @@
-"""One call to Twilio over ``requests``: attempts under urllib3's ``Retry``, a wall-clock deadline.
+"""One call to Twilio over ``requests``: attempts under urllib3's ``Retry``, a wall-clock deadline, a size cap.
 
 Imported on the first call (it imports ``requests`` and ``urllib3``); ``client`` is the public face.
 
@@ -247,6 +247,11 @@ class GuardedAdapter(HTTPAdapter):
 
 # --- one call ----------------------------------------------------------------------------------------------
 
+class BodyTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the answer's body is larger than {limit} bytes (after decompression); reading stopped there")
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one attempt got, in a few words: ``HTTP 503``, ``HTTP 200 cut off``, ``connection failed``."""
@@ -257,7 +262,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Answer:
-    """The last attempt's answer: status, headers and the whole (decompressed) body."""
+    """The last attempt's answer: status, headers and the whole (capped, decompressed) body."""
 
     status: int
     reason: str
@@ -269,7 +274,7 @@ class Answer:
 
 
 class CallFailed(Exception):
-    """No usable answer: the last attempt failed in transport or was cut off."""
+    """No usable answer: the last attempt failed in transport, was cut off, or was too large."""
 
     def __init__(self, reason: str, status: Optional[int], outcomes: tuple[Outcome, ...], stop: str) -> None:
         self.reason = reason
@@ -314,6 +319,8 @@ def _cause(err: BaseException) -> BaseException:
 def reason_for(err: BaseException, answered: bool) -> tuple[str, str]:
     """(a short tag for the attempt list, the sentence for the error) describing a failed attempt."""
     cause = _cause(err)
+    if isinstance(err, BodyTooLarge):
+        return "too large", str(err)
     if isinstance(cause, DecodeError):
         return "undecodable", "the answer's body could not be decompressed (bad Content-Encoding data)"
     if answered:
@@ -340,18 +347,22 @@ def _retry_cause(err: BaseException, answered: bool) -> Exception:
     return cause if isinstance(cause, Exception) else ProtocolError(repr(cause))
 
 
-def _read_body(raw: BaseHTTPResponse, status: int, guard: Guard) -> bytes:
-    """The decompressed body, read in chunks.
+def _read_body(raw: BaseHTTPResponse, status: int, limit: int, guard: Guard) -> bytes:
+    """The decompressed body, read in chunks; never holds much more than ``limit`` bytes.
 
     Raises ProtocolError, like a connection reset, for an answer that may be incomplete: one read
     while the deadline shut its socket down, or one without framing (no Content-Length, not chunked)
     and without a body, which is what ``http.client`` makes of a head cut off before its blank line.
     """
     chunks: list[bytes] = []
+    size = 0
     while True:
-        chunk = raw.read(READ_CHUNK, decode_content=True)
+        chunk = raw.read(min(READ_CHUNK, limit + 1), decode_content=True)
         if not chunk:
             break
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(limit)
         chunks.append(chunk)
     if guard.fired:
         raise ProtocolError("the call's deadline passed while the answer was read")
@@ -371,7 +382,7 @@ class Call:
 def exchange(session: requests.Session, policy: TwilioRetry, call: Call, settings: HttpSettings) -> Answer:
     """Make attempts until an answer is final, the Retry budget is spent, or the deadline comes.
 
-    Returns the last answer (its body read whole); raises
+    Returns the last answer (its body read whole, within ``settings.max_body_bytes``); raises
     :class:`CallFailed` when there is no usable answer.
     """
     guard = Guard(settings.deadline_seconds())
@@ -408,7 +419,7 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
                             stop = (f"a retry after {_seconds(wait)} would pass the call's deadline of "
                                     f"{_seconds(guard.seconds)}")
                     if stop:  # this answer is the last: read it (a broken body is handled below)
-                        body = _read_body(raw, status, guard)
+                        body = _read_body(raw, status, settings.max_body_bytes, guard)
                         outcomes.append(Outcome(f"HTTP {status}", True))
                         return Answer(status, raw.reason or "", raw.headers, body, tuple(outcomes), stop)
                     retry = following
@@ -418,10 +429,10 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
                     guard.unwatch()
                     time.sleep(wait)
                     continue
-                body = _read_body(raw, status, guard)
+                body = _read_body(raw, status, settings.max_body_bytes, guard)
                 outcomes.append(Outcome(f"HTTP {status}", True))
                 return Answer(status, raw.reason or "", raw.headers, body, tuple(outcomes), "")
-            except (requests.RequestException, HTTPError, HTTPException, OSError) as err:
+            except (requests.RequestException, HTTPError, HTTPException, OSError, BodyTooLarge) as err:
                 answered = response is not None
                 status_seen = response.status_code if response is not None else None
                 tag, reason = reason_for(err, answered)
@@ -436,7 +447,7 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
                         f"the call's deadline of {_seconds(guard.seconds)} passed during attempt {len(outcomes)}",
                     ) from None
                 outcomes.append(Outcome(tag, answered))
-                if isinstance(_cause(err), DecodeError):
+                if isinstance(err, BodyTooLarge) or isinstance(_cause(err), DecodeError):
                     raise CallFailed(reason, status_seen, tuple(outcomes), "such an answer is not retried") from None
                 try:
                     retry = retry.increment(call.method, call.url, error=_retry_cause(err, answered))
