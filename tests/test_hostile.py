@@ -1,5 +1,5 @@
-"""Hostile answers (issue 11): odd Retry-After values, broken bodies, trickling servers and huge bodies end
-in a retry or a clear, truthful error within the call's deadline; scrub() keeps credentials out of text.
+"""Hostile answers (issue 11): odd Retry-After values, broken bodies, trickling servers, huge or deep bodies
+end in a retry or a clear, truthful error within the call's deadline; scrub() keeps credentials out of text.
 
 The emulator answers like Twilio; these faults need byte-level control, so a scripted socket server on
 127.0.0.1 (below) plays the hostile side: one reply per connection, each from a script.
@@ -566,6 +566,62 @@ def test_the_cap_is_a_setting(hostile: HostileServer) -> None:
     hostile.reset(Reply(body=GOOD + b" " * 2000))
     with pytest.raises(TwilioError, match="larger than 1000 bytes"):
         client(hostile.url, max_body_bytes=1000).fetch(SID, CREDS)
+
+
+# --- B. JSON nesting is bounded ----------------------------------------------------------------------------
+
+def _nested(depth: int, inner: str = "1", kind: str = "[") -> str:
+    opener, closer = ("[", "]") if kind == "[" else ('{"a": ', "}")
+    return opener * depth + inner + closer * depth
+
+
+DEEP: list[tuple[str, int, str]] = [
+    ("array-100k", 200, _nested(100_000)),
+    ("object-50k", 200, _nested(50_000, kind="{")),
+    ("array-in-field", 200, f'{{"chat_service_sid": "{SID}", "new_message": {_nested(40)}}}'),
+    ("object-in-field", 200, f'{{"chat_service_sid": "{SID}", "new_message": {_nested(40, kind="{")}}}'),
+    ("array-in-error", 400, _nested(100_000)),
+    ("object-in-error", 503, f'{{"code": 20500, "message": {_nested(100_000, kind="{")}}}'),
+]
+
+
+@pytest.mark.parametrize(("name", "status", "body"), DEEP, ids=[d[0] for d in DEEP])
+def test_deep_json_is_a_clear_error_naming_service_and_operation(hostile: HostileServer, name: str, status: int,
+                                                                 body: str) -> None:
+    hostile.reset(Reply(status, body=body.encode()))
+    with pytest.raises(TwilioError) as caught:
+        client(hostile.url, max_retries=0).update(SID, CREDS, {"LogEnabled": "true"}, operation="create")
+    message = str(caught.value)
+    assert f"could not create notification settings of service {SID}: HTTP {status}" in message
+    if status == 200:
+        assert "nested more than 32 levels deep" in message
+
+
+def test_twilio_shaped_nesting_is_fine(hostile: HostileServer) -> None:
+    body = {"chat_service_sid": SID, "new_message": {"enabled": True, "with_media": {"enabled": False}},
+            "deep_but_allowed": json.loads(_nested(28))}
+    hostile.reset(Reply(body=json.dumps(body).encode()))
+    assert client(hostile.url).fetch(SID, CREDS)["new_message"]["with_media"] == {"enabled": False}
+
+
+@st.composite
+def _nesting(draw: st.DrawFn) -> str:
+    text = json.dumps(draw(st.sampled_from([1, "s", None, [], {}])))
+    for _ in range(draw(st.integers(0, 3000))):
+        text = draw(st.sampled_from(["[{}]", '{{"k": {}}}', '{{"chat_service_sid": "x", "k": {}}}'])).format(text)
+    return text
+
+
+@settings(max_examples=40, deadline=None)
+@given(body=_nesting(), status=st.sampled_from([200, 400, 503]))
+def test_any_nesting_gives_an_object_or_a_twilio_error(shared_hostile: HostileServer, body: str, status: int) -> None:
+    shared_hostile.reset(Reply(status, body=body.encode()))
+    try:
+        result = client(shared_hostile.url, max_retries=0).fetch(SID, CREDS)
+    except TwilioError as err:
+        assert SID in str(err) and err.status == status
+    else:
+        assert status == 200 and isinstance(result, dict)
 
 
 # --- C. secrets: scrub(text, secrets) ------------------------------------------------------------------

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 USER_AGENT = f"pulumi-twilio-conversations/{__version__} (python)"
 DEFAULT_BASE_URL = "https://conversations.twilio.com"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_JSON_DEPTH = 32
+"""Twilio's answer nests 4 levels; anything far deeper is refused before it reaches the models."""
 SID_RE = re.compile(SERVICE_SID_PATTERN)
 
 
@@ -254,11 +256,30 @@ class TwilioClient:
         return _parse(answer, operation, service_sid, credentials.hint)
 
 
-def _load_json(body: bytes) -> Any:
+def _json_depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _load_json(body: bytes) -> tuple[Any, str]:
+    """(the parsed body, "") or (None, why not): not JSON, or nested deeper than MAX_JSON_DEPTH."""
+    too_deep = f"the response's JSON is nested more than {MAX_JSON_DEPTH} levels deep"
     try:
-        return json.loads(body)
+        value = json.loads(body)
+    except RecursionError:  # the parser's own limit, far above ours
+        return None, too_deep
     except ValueError:  # includes JSONDecodeError and UnicodeDecodeError
-        return None
+        return None, "not JSON"
+    if _json_depth(value) > MAX_JSON_DEPTH:
+        return None, too_deep
+    return value, ""
 
 
 def _parse(answer: Answer, operation: str, service_sid: str, hint: str) -> dict[str, Any]:
@@ -266,8 +287,10 @@ def _parse(answer: Answer, operation: str, service_sid: str, hint: str) -> dict[
     from .transport import summarize
 
     status = answer.status
-    body = _load_json(answer.body)
+    body, problem = _load_json(answer.body)
     if 200 <= status < 300:
+        if problem and problem != "not JSON":
+            raise TwilioError(operation, service_sid, status, None, problem)
         if not isinstance(body, dict):
             raise TwilioError(
                 operation, service_sid, status, None,
