@@ -1,5 +1,5 @@
-"""Hostile answers (issue 11): odd Retry-After values, broken bodies, trickling servers, huge or deep bodies
-end in a retry or a clear, truthful error within the call's deadline; scrub() keeps credentials out of text.
+"""Hostile answers (issue 11, A-C): odd Retry-After values, broken bodies, trickling servers, huge or deep
+bodies, and answers echoing credentials. Each ends in a retry or a clear, truthful, secret-free error.
 
 The emulator answers like Twilio; these faults need byte-level control, so a scripted socket server on
 127.0.0.1 (below) plays the hostile side: one reply per connection, each from a script.
@@ -690,3 +690,59 @@ def test_scrub_leaves_text_without_the_secret_alone(text: str, secret: str) -> N
         assert scrub(text, [secret]) == text
 
 
+# --- C. secrets never reach an error, whatever an answer echoes ------------------------------------------
+
+SECRET = "s3cr3t/+=&?# tok-RECOGNIZABLE%41"  # every character class a URL encoder treats differently
+SECRET_CREDS = Credentials(ACCOUNT, SECRET, hint="twilio:accountSid + twilio:authToken")
+BASIC = base64.b64encode(f"{ACCOUNT}:{SECRET}".encode()).decode()
+LEAKS = [SECRET, BASIC, quote(SECRET, safe=""), quote(SECRET), quote_plus(SECRET), quote(BASIC, safe=""),
+         lower_hex(quote(SECRET, safe="")), SECRET[:16], SECRET[-16:], BASIC[-20:]]
+
+
+def _echo(status: int, **where: str) -> Callable[[Seen], Reply]:
+    """A proxy that puts what it received into the named places of its answer."""
+    def reply(seen: Seen) -> Reply:
+        auth = seen.headers["authorization"]
+        token = base64.b64decode(auth.split()[1]).decode().split(":", 1)[1]
+        fill = {k: v.format(auth=auth, basic=auth.split()[1], token=token, qtoken=quote(token, safe=""),
+                            ptoken=quote_plus(token), lqtoken=lower_hex(quote(token, safe="")),
+                            qbasic=quote(auth.split()[1], safe="")) for k, v in where.items()}
+        headers = {"Content-Type": fill.pop("content_type", "application/json")}
+        if "location" in fill:
+            headers["Location"] = fill.pop("location")
+        body = fill.pop("raw_body", None)
+        return Reply(status, reason=fill.pop("reason", "Echo"), headers=headers,
+                     body=body.encode() if body is not None else json.dumps({"code": 20003, **fill}).encode())
+    return reply
+
+
+ECHOES: list[tuple[str, Callable[[Seen], Reply]]] = [
+    ("message-authorization", _echo(401, message="Authenticate; you sent Authorization: {auth}")),
+    ("message-token", _echo(401, message="token {token} is wrong")),
+    ("message-truncated-token", lambda _: Reply(401, body=json.dumps({"message": "tok " + SECRET[:16]}).encode())),
+    ("message-ansi", _echo(401, message="\x1b[31m{token}\x1b[0m\x07")),
+    ("more-info-quoted", _echo(400, message="bad", more_info="https://proxy.example/?t={qtoken}")),
+    ("more-info-plus", _echo(400, message="bad", more_info="https://proxy.example/?t={ptoken}")),
+    ("more-info-lower-hex", _echo(400, message="bad", more_info="https://proxy.example/?t={lqtoken}")),
+    ("more-info-basic", _echo(400, message="bad", more_info="https://proxy.example/?auth={qbasic}")),
+    ("location", _echo(302, raw_body="", location="https://AC:{qtoken}@evil.example/?a=Basic%20{qbasic}")),
+    ("content-type", _echo(200, raw_body="<html>", content_type="text/html; x={basic}; y={token}")),
+    ("reason-phrase", _echo(502, raw_body="nope", reason="Bad {token}")),
+    ("message-basic-only", _echo(403, message="{basic}")),
+]
+
+
+@pytest.mark.parametrize(("name", "echo"), ECHOES, ids=[n for n, _ in ECHOES])
+def test_an_answer_echoing_credentials_never_puts_them_in_an_error(hostile: HostileServer, name: str,
+                                                                   echo: Callable[[Seen], Reply]) -> None:
+    hostile.reset(echo)
+    with pytest.raises(TwilioError) as caught:
+        client(hostile.url, max_retries=0).fetch(SID, SECRET_CREDS)
+    err = caught.value
+    texts = [str(err), repr(err), err.twilio_message, err.more_info or "", str(err.args)]
+    for text in texts:
+        for leak in LEAKS:
+            assert leak not in text, (leak, text)
+        assert "\x1b" not in text and "\x07" not in text
+    assert "[redacted]" in str(err)
+    assert SID in str(err)

@@ -241,19 +241,21 @@ class TwilioClient:
         credentials: Credentials,
         form: Optional[dict[str, str]],
     ) -> dict[str, Any]:
+        from .scrub import credential_secrets
         from .transport import Call, CallFailed, exchange
 
         if not isinstance(service_sid, str) or not SID_RE.fullmatch(service_sid):
             # An id from `get` or a hand-edited state goes into the URL path: never send anything else.
             raise TwilioError(operation, repr(service_sid)[:40], None, None,
                               "not a Conversations Service SID ('IS' + 32 hex characters); nothing was sent")
+        secrets = credential_secrets(credentials.username, credentials.password)
         call = Call(method, self.url(service_sid), form, (credentials.username, credentials.password))
         try:
             answer = exchange(self.session, self._retry(), call, self.settings)
         except CallFailed as failed:
             raise TwilioError(operation, service_sid, failed.status, None,
                               failed.describe(urlsplit(self.settings.base_url).netloc)) from None
-        return _parse(answer, operation, service_sid, credentials.hint)
+        return _parse(answer, operation, service_sid, credentials.hint, secrets)
 
 
 def _json_depth(value: Any) -> int:
@@ -282,9 +284,18 @@ def _load_json(body: bytes) -> tuple[Any, str]:
     return value, ""
 
 
-def _parse(answer: Answer, operation: str, service_sid: str, hint: str) -> dict[str, Any]:
-    """Twilio's JSON object from a final answer, or a TwilioError naming what went wrong."""
+def _parse(
+    answer: Answer, operation: str, service_sid: str, hint: str, secrets: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Twilio's JSON object from a final answer, or a TwilioError naming what went wrong.
+
+    Every text taken from the answer is scrubbed of ``secrets``, escaped and cut short.
+    """
+    from .scrub import server_text
     from .transport import summarize
+
+    def quoted(value: Optional[str]) -> str:
+        return repr(server_text(value, secrets)) if value is not None else "None"
 
     status = answer.status
     body, problem = _load_json(answer.body)
@@ -294,7 +305,7 @@ def _parse(answer: Answer, operation: str, service_sid: str, hint: str) -> dict[
         if not isinstance(body, dict):
             raise TwilioError(
                 operation, service_sid, status, None,
-                f"the response was not a JSON object (Content-Type {answer.headers.get('Content-Type')!r})",
+                f"the response was not a JSON object (Content-Type {quoted(answer.headers.get('Content-Type'))})",
             )
         return body
     code = body.get("code") if isinstance(body, dict) else None
@@ -303,7 +314,9 @@ def _parse(answer: Answer, operation: str, service_sid: str, hint: str) -> dict[
     if not isinstance(message, str) or not message:
         message = answer.reason or "error"
     if status in (301, 302, 303, 307, 308) and "Location" in answer.headers:
-        message = f"redirected to {answer.headers.get('Location')!r}; redirects are not followed"
+        message = f"redirected to {quoted(answer.headers.get('Location'))}; redirects are not followed"
+    else:
+        message = server_text(message, secrets)
     advice = ""
     if status == 401 or code == 20003:
         advice = f"Check the credentials: {hint}" if hint else "Check the credentials"
@@ -317,5 +330,5 @@ def _parse(answer: Answer, operation: str, service_sid: str, hint: str) -> dict[
     raise TwilioError(
         operation, service_sid, status,
         code if isinstance(code, int) and not isinstance(code, bool) else None, message,
-        more_info if isinstance(more_info, str) else None, advice,
+        server_text(more_info, secrets) if isinstance(more_info, str) else None, advice,
     )
