@@ -414,6 +414,9 @@ TRUTH: list[tuple[str, list[Script], dict[str, Any], list[str], list[str]]] = [
      ["retries used"]),
     ("401-once", [Reply(401, body=twilio_error(401, "Authenticate", 20003))], {},
      ["HTTP 401", "Check the credentials"], ["attempt", "retr"]),
+    # no framing and no body: complete for an error status (a cut head only matters for a success)
+    ("401-empty-until-close", [Reply(401, reason="Unauthorized", body=b"", length=-1)], {},
+     ["HTTP 401: Unauthorized", "Check the credentials"], ["attempt", "retr", "cut off"]),
 ]
 
 

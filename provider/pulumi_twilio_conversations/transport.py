@@ -351,8 +351,9 @@ def _read_body(raw: BaseHTTPResponse, status: int, limit: int, guard: Guard) -> 
     """The decompressed body, read in chunks; never holds much more than ``limit`` bytes.
 
     Raises ProtocolError, like a connection reset, for an answer that may be incomplete: one read
-    while the deadline shut its socket down, or one without framing (no Content-Length, not chunked)
-    and without a body, which is what ``http.client`` makes of a head cut off before its blank line.
+    while the deadline shut its socket down, or a success without framing (no Content-Length, not
+    chunked) and without a body, which is what ``http.client`` makes of a head cut off before its
+    blank line. An error status needs no body: its reason phrase speaks for it.
     """
     chunks: list[bytes] = []
     size = 0
@@ -366,7 +367,7 @@ def _read_body(raw: BaseHTTPResponse, status: int, limit: int, guard: Guard) -> 
         chunks.append(chunk)
     if guard.fired:
         raise ProtocolError("the call's deadline passed while the answer was read")
-    if not chunks and status not in (204, 304) and raw.length_remaining is None and not raw.chunked:
+    if not chunks and 200 <= status < 300 and status != 204 and raw.length_remaining is None and not raw.chunked:
         raise ProtocolError("an answer without framing and without a body: its head may have been cut off")
     return b"".join(chunks)
 
