@@ -27,10 +27,13 @@ from .models import SERVICE_SID_PATTERN
 
 if TYPE_CHECKING:
     import requests
-    from urllib3.util.retry import Retry
+
+    from .transport import Answer, TwilioRetry
 
 USER_AGENT = f"pulumi-twilio-conversations/{__version__} (python)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_JSON_DEPTH = 32
+"""Twilio's answer nests 4 levels; anything far deeper is refused before it reaches the models."""
 SID_RE = re.compile(SERVICE_SID_PATTERN)
 
 
@@ -59,12 +62,20 @@ class HttpSettings:
     backoff_max: float = 16.0
     backoff_jitter: float = 0.5
     retry_after_max: int = 30
+    call_deadline: Optional[float] = None
+    """Wall-clock limit of one call, all attempts and waits included; None: ``worst_case_seconds()``."""
+    max_body_bytes: int = 1 << 20
+    """Largest answer body read, counted after decompression."""
 
     def worst_case_seconds(self) -> float:
-        """Upper bound of one call's duration: every attempt times out and waits the longest."""
+        """One call's duration if every attempt times out and waits the longest: the default deadline."""
         attempts = self.max_retries + 1
         longest_wait = max(self.backoff_max, self.retry_after_max) + self.backoff_jitter
         return attempts * (self.connect_timeout + self.read_timeout) + (attempts - 1) * longest_wait
+
+    def deadline_seconds(self) -> float:
+        """The deadline of one call: no call lasts longer, whatever the server does after connecting."""
+        return self.call_deadline if self.call_deadline is not None else self.worst_case_seconds()
 
 
 class TwilioError(Exception):
@@ -127,11 +138,12 @@ class TwilioClient:
         self._lock = threading.Lock()
         self.sessions_created = 0
 
-    def _retry(self) -> Retry:
-        from urllib3.util.retry import Retry
+    def _retry(self) -> TwilioRetry:
+        """The policy of one call, driven by ``transport.exchange`` across its attempts."""
+        from .transport import TwilioRetry
 
         s = self.settings
-        return Retry(
+        return TwilioRetry(
             total=s.max_retries,
             connect=s.max_retries,
             read=s.max_retries,
@@ -154,14 +166,16 @@ class TwilioClient:
     @property
     def session(self) -> requests.Session:
         import requests
-        from requests.adapters import HTTPAdapter
+
+        from .transport import SINGLE_ATTEMPT, GuardedAdapter
 
         with self._lock:
             if self._session is None:
                 session = requests.Session()
                 session.trust_env = False  # no .netrc credentials or proxies picked up behind our back
                 session.cookies.set_policy(_RejectAll())
-                adapter = HTTPAdapter(max_retries=self._retry(), pool_maxsize=16)
+                # Single attempts: transport.exchange retries, so that a broken body and the deadline count too.
+                adapter = GuardedAdapter(max_retries=SINGLE_ATTEMPT, pool_maxsize=16)
                 session.mount("https://", adapter)
                 session.mount("http://", adapter)
                 session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
@@ -207,71 +221,95 @@ class TwilioClient:
         path: Optional[str] = None,
     ) -> dict[str, Any]:
         """One call with retries; ``path`` (under the base URL) instead of the service's settings."""
-        import requests
+        from .scrub import credential_secrets
+        from .transport import Call, CallFailed, exchange
 
         if path is None and (not isinstance(service_sid, str) or not SID_RE.fullmatch(service_sid)):
             # An id from `get` or a hand-edited state goes into the URL path: never send anything else.
             raise TwilioError(operation, repr(service_sid)[:40], None, None,
                               "not a Conversations Service SID ('IS' + 32 hex characters); nothing was sent")
+        secrets = credential_secrets(credentials.username, credentials.password)
+        url = self.url(service_sid) if path is None else self.settings.base_url + path
+        call = Call(method, url, form, (credentials.username, credentials.password))
         try:
-            response = self.session.request(
-                method,
-                self.url(service_sid) if path is None else self.settings.base_url + path,
-                data=form,
-                auth=(credentials.username, credentials.password),
-                timeout=(self.settings.connect_timeout, self.settings.read_timeout),
-                allow_redirects=False,
-                verify=True,
-            )
-        except requests.RequestException as err:
-            reason = _transport_reason(err)
-            raise TwilioError(
-                operation, service_sid, None, None,
-                f"{reason} after {self.settings.max_retries} retries ({urlsplit(self.settings.base_url).netloc})",
-            ) from None
-        return _parse(response, operation, service_sid, credentials.hint)
+            answer = exchange(self.session, self._retry(), call, self.settings)
+        except CallFailed as failed:
+            raise TwilioError(operation, service_sid, failed.status, None,
+                              failed.describe(urlsplit(self.settings.base_url).netloc)) from None
+        return _parse(answer, operation, service_sid, credentials.hint, secrets)
 
 
-def _transport_reason(err: requests.RequestException) -> str:
-    import requests
+def _json_depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
-    if isinstance(err, requests.exceptions.SSLError):
-        return "TLS handshake failed (is the server's certificate trusted and issued for this host?)"
-    if isinstance(err, requests.Timeout):
-        return "timed out"
-    if isinstance(err, requests.ConnectionError):
-        return "connection failed"
-    return type(err).__name__
 
-
-def _parse(response: requests.Response, operation: str, service_sid: str, hint: str) -> dict[str, Any]:
+def _load_json(body: bytes) -> tuple[Any, str]:
+    """(the parsed body, "") or (None, why not): not JSON, or nested deeper than MAX_JSON_DEPTH."""
+    too_deep = f"the response's JSON is nested more than {MAX_JSON_DEPTH} levels deep"
     try:
-        body = response.json()
-    except (ValueError, json.JSONDecodeError):
-        body = None
-    if 200 <= response.status_code < 300:
+        value = json.loads(body)
+    except RecursionError:  # the parser's own limit, far above ours
+        return None, too_deep
+    except ValueError:  # includes JSONDecodeError and UnicodeDecodeError
+        return None, "not JSON"
+    if _json_depth(value) > MAX_JSON_DEPTH:
+        return None, too_deep
+    return value, ""
+
+
+def _parse(
+    answer: Answer, operation: str, service_sid: str, hint: str, secrets: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Twilio's JSON object from a final answer, or a TwilioError naming what went wrong.
+
+    Every text taken from the answer is scrubbed of ``secrets``, escaped and cut short.
+    """
+    from .scrub import server_text
+    from .transport import summarize
+
+    def quoted(value: Optional[str]) -> str:
+        return repr(server_text(value, secrets)) if value is not None else "None"
+
+    status = answer.status
+    body, problem = _load_json(answer.body)
+    if 200 <= status < 300:
+        if problem and problem != "not JSON":
+            raise TwilioError(operation, service_sid, status, None, problem)
         if not isinstance(body, dict):
             raise TwilioError(
-                operation, service_sid, response.status_code, None,
-                f"the response was not a JSON object (Content-Type {response.headers.get('Content-Type')!r})",
+                operation, service_sid, status, None,
+                f"the response was not a JSON object (Content-Type {quoted(answer.headers.get('Content-Type'))})",
             )
         return body
     code = body.get("code") if isinstance(body, dict) else None
     message = body.get("message") if isinstance(body, dict) else None
     more_info = body.get("more_info") if isinstance(body, dict) else None
     if not isinstance(message, str) or not message:
-        message = response.reason or "error"
-    if response.is_redirect:
-        message = f"redirected to {response.headers.get('Location')!r}; redirects are not followed"
+        message = answer.reason or "error"
+    if status in (301, 302, 303, 307, 308) and "Location" in answer.headers:
+        message = f"redirected to {quoted(answer.headers.get('Location'))}; redirects are not followed"
+    else:
+        message = server_text(message, secrets)
     advice = ""
-    if response.status_code == 401 or code == 20003:
+    if status == 401 or code == 20003:
         advice = f"Check the credentials: {hint}" if hint else "Check the credentials"
-    elif response.status_code == 404 or code == 20404:
+    elif status == 404 or code == 20404:
         advice = "Check that the service SID exists in this account"
-    elif response.status_code == 429 or response.status_code >= 500:
-        advice = "Twilio kept failing after all retries; try again later"
+    attempts = summarize(answer.outcomes)
+    if answer.stop:  # a retryable status, and no further attempt
+        advice = f"{attempts}; {answer.stop}; try again later"
+    elif len(answer.outcomes) > 1:
+        advice = f"{advice} ({attempts})" if advice else attempts
     raise TwilioError(
-        operation, service_sid, response.status_code,
-        code if isinstance(code, int) else None, message,
-        more_info if isinstance(more_info, str) else None, advice,
+        operation, service_sid, status,
+        code if isinstance(code, int) and not isinstance(code, bool) else None, message,
+        server_text(more_info, secrets) if isinstance(more_info, str) else None, advice,
     )

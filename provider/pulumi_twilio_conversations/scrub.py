@@ -1,0 +1,86 @@
+"""Keep credentials out of text built from a server's answer.
+
+A proxy or a hostile server can echo our request back: the ``Authorization`` header (base64 of
+``user:password``), the token itself, or either one URL-encoded in a link. Every piece of text the
+client takes from an answer (Twilio's message and more_info link, a redirect's Location, a
+Content-Type, a reason phrase) goes through :func:`server_text` before it reaches an error.
+
+Example::
+
+    secrets = credential_secrets("AC123", "tok")
+    scrub("echo: Basic QUMxMjM6dG9r", secrets)    # 'echo: Basic [redacted]'
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+REDACTED = "[redacted]"
+WINDOW = 8
+"""A run of this many characters of a secret (in any of its forms) is scrubbed: a truncated echo
+must not reveal most of a token either."""
+SERVER_TEXT_MAX = 300
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
+
+
+def credential_secrets(username: str, password: str) -> tuple[str, ...]:
+    """The secrets of HTTP Basic credentials: the password and the header value built from it."""
+    found = [password]
+    for encoding in ("latin-1", "utf-8"):  # requests sends latin-1 when it can
+        try:
+            found.append(base64.b64encode(f"{username}:{password}".encode(encoding)).decode("ascii"))
+        except UnicodeEncodeError:
+            continue
+    return tuple(dict.fromkeys(s for s in found if s))
+
+
+def _forms(secret: str) -> set[str]:
+    """A secret as it may be echoed: raw, URL-encoded (either case of hex digits), form-encoded."""
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), quote_plus(secret, safe="")}
+    forms |= {_PERCENT.sub(lambda m: m.group(0).lower(), f) for f in forms}
+    return {f for f in forms if f}
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret, in every form from ``_forms``, replaced by ``[redacted]``.
+
+    Pure. Any run of ``WINDOW`` characters of a form counts (a truncated echo); a secret shorter
+    than that is matched whole. Adjacent or overlapping hits become one ``[redacted]``.
+    """
+    forms = {f for s in secrets if s for f in _forms(s)}
+    if not text or not forms:
+        return text
+    hit = bytearray(len(text))
+    for form in forms:
+        k = min(WINDOW, len(form))
+        pieces = {form[i:i + k] for i in range(len(form) - k + 1)}
+        for i in range(len(text) - k + 1):
+            if text[i:i + k] in pieces:
+                hit[i:i + k] = b"\x01" * k
+    if not any(hit):
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if hit[i]:
+            while i < len(text) and hit[i]:
+                i += 1
+            out.append(REDACTED)
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def server_text(value: object, secrets: Iterable[str], limit: int = SERVER_TEXT_MAX) -> str:
+    """A value from an answer, fit for an error message: scrubbed, control characters escaped, cut short."""
+    secrets = tuple(secrets)
+    text = str(value)[: 4 * limit]  # bounds the work below; a secret cut here is past the final cut
+    text = scrub(text, secrets)
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return scrub(text, secrets)
