@@ -7,6 +7,7 @@ against the bundled emulator, whose state and request log are the proof.
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
@@ -315,3 +316,16 @@ def test_secret_inputs_reach_the_provider_plain_and_come_back_marked_secret(stac
     stack.refresh()
     assert stack.state["push"].secrets == {"new_message"}
     assert stack.preview(program).changes == {}
+
+
+def test_an_answer_echoing_the_credentials_cannot_put_them_in_state(stack: Stack, emulator: Emulator) -> None:
+    account, token = emulator.auth
+    basic = base64.b64encode(f"{account}:{token}".encode()).decode()
+    echo = {**default_settings_raw(), "account_sid": account, "chat_service_sid": SID,
+            "url": f"https://proxy.example/?auth={basic}&token={token}"}
+    echo["new_message"] = {**echo["new_message"], "sound": f"debug {token}"}
+    emulator.inject(body=json.dumps(echo), count=1, methods=["POST"])
+    stack.up(program())
+    stored = json.dumps(stack.state["support-push"].outputs)
+    assert token not in stored and basic not in stored
+    assert "[redacted]" in stack.outputs("support-push")["url"]

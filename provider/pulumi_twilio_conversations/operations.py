@@ -18,16 +18,27 @@ from typing import Any, Optional
 from .client import Credentials, TwilioClient, TwilioError
 from .gone import confirm_gone, missing_for_get
 from .models import SETTINGS_KEYS, MalformedResponse, _is_deferred, changed_paths, default_settings, from_api, to_form
+from .scrub import credential_secrets, scrub
 
 
-def outputs(sid: str, body: dict[str, Any], operation: str) -> dict[str, Any]:
-    """The resource's outputs from Twilio's answer; an unreadable answer is a TwilioError."""
+def outputs(sid: str, body: dict[str, Any], operation: str, credentials: Credentials) -> dict[str, Any]:
+    """The resource's outputs from Twilio's answer; an unreadable answer is a TwilioError.
+
+    Every text is scrubbed of the credentials, so that an answer echoing them (a misbehaving proxy)
+    cannot put them into the state.
+    """
     try:
         outs = from_api(body)
     except MalformedResponse as err:
         raise TwilioError(operation, sid, 200, None, f"unexpected response: {err}") from None
+    outs = _scrubbed(outs, credential_secrets(credentials.username, credentials.password))
     outs["chat_service_sid"] = outs["chat_service_sid"] or sid
     return outs
+
+
+def _scrubbed(tree: dict[str, Any], secrets: tuple[str, ...]) -> dict[str, Any]:
+    return {k: _scrubbed(v, secrets) if isinstance(v, dict) else scrub(v, secrets) if isinstance(v, str) else v
+            for k, v in tree.items()}
 
 
 def written_by_provider(props: Mapping[str, Any]) -> bool:
@@ -46,7 +57,7 @@ def replaces(id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool
 def create(client: TwilioClient, credentials: Credentials, props: Mapping[str, Any]) -> dict[str, Any]:
     """One POST of the complete desired settings; returns the outputs."""
     sid = props["chat_service_sid"]
-    return outputs(sid, client.update(sid, credentials, to_form(props), "create"), "create")
+    return outputs(sid, client.update(sid, credentials, to_form(props), "create"), "create", credentials)
 
 
 def update(
@@ -59,7 +70,8 @@ def update(
     changed = changed_paths(olds, news)
     if not changed:
         return None
-    return outputs(id_, client.update(id_, credentials, to_form(news, only=changed), "update"), "update")
+    body = client.update(id_, credentials, to_form(news, only=changed), "update")
+    return outputs(id_, body, "update", credentials)
 
 
 def read(
@@ -78,7 +90,7 @@ def read(
             raise missing_for_get(err, client, credentials) from None
         confirm_gone(err, client, credentials, props.get("account_sid"))
         return None
-    outs = outputs(id_, body, "read")
+    outs = outputs(id_, body, "read", credentials)
     inputs = {key: outs[key] for key in SETTINGS_KEYS}
     inputs["chat_service_sid"] = id_
     return outs, inputs
