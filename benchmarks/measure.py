@@ -28,8 +28,9 @@ from pulumi.dynamic import ConfigureRequest  # noqa: E402
 from pulumi.dynamic.config import Config  # noqa: E402
 
 from pulumi_twilio_conversations import ServiceNotificationsProvider  # noqa: E402
+from pulumi_twilio_conversations.core.validation import validate_settings  # noqa: E402
+from pulumi_twilio_conversations.core.wire import default_settings, to_form  # noqa: E402
 from pulumi_twilio_conversations.emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN  # noqa: E402
-from pulumi_twilio_conversations.models import default_settings, to_form, validate_settings  # noqa: E402
 
 from harness import ProviderServer, Resource, Stack, serialized_provider, urn  # noqa: E402
 

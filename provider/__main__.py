@@ -12,7 +12,7 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-from pulumi_twilio_conversations.native import serve  # noqa: E402
+from pulumi_twilio_conversations.native.provider import serve  # noqa: E402
 
 if __name__ == "__main__":
     serve(sys.argv[1:])

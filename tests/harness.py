@@ -31,7 +31,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN, _special_secret_sig, _special_sig_key
 
 from pulumi_twilio_conversations import ServiceNotificationsProvider
-from pulumi_twilio_conversations.resource import _as_input
+from pulumi_twilio_conversations.dynamic.resource import _as_input
 
 PROVIDER_KEY = "__provider"
 TYPE = "pulumi-python:dynamic/twilio:ServiceNotifications"

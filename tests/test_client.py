@@ -6,15 +6,9 @@ import time
 
 import pytest
 
-from pulumi_twilio_conversations.client import (
-    USER_AGENT,
-    Credentials,
-    HttpSettings,
-    TwilioClient,
-    TwilioError,
-)
+from pulumi_twilio_conversations.core.client import USER_AGENT, Credentials, HttpSettings, TwilioClient, TwilioError
+from pulumi_twilio_conversations.core.endpoint import check_base_url
 from pulumi_twilio_conversations.emulator import Emulator
-from pulumi_twilio_conversations.endpoint import check_base_url
 
 from conftest import ACCOUNT, SID, TOKEN
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pulumi_twilio_conversations.config import check_namespace, env_name, resolve
+from pulumi_twilio_conversations.core.config import check_namespace, env_name, resolve
 
 SECRET = "tok-SECRET-42"
 AC1 = "AC" + "1" * 32

@@ -17,7 +17,7 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_core.exceptions import OpenAPIError
 
-from pulumi_twilio_conversations.client import Credentials, HttpSettings, TwilioClient
+from pulumi_twilio_conversations.core.client import Credentials, HttpSettings, TwilioClient
 from pulumi_twilio_conversations.emulator import Emulator, RecordedRequest
 
 import spec as spec_source

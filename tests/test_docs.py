@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pulumi_twilio_conversations import reference
-from pulumi_twilio_conversations.config import CONFIG_KEYS, env_name
+from pulumi_twilio_conversations.core.config import CONFIG_KEYS, env_name
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

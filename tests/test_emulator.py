@@ -7,8 +7,8 @@ from typing import Any, Optional
 import pytest
 import requests
 
+from pulumi_twilio_conversations.core.models import MAX_TEXT_LENGTH
 from pulumi_twilio_conversations.emulator import Emulator
-from pulumi_twilio_conversations.models import MAX_TEXT_LENGTH
 
 from conftest import ACCOUNT, OTHER_SID, SID, TOKEN
 

@@ -1,4 +1,4 @@
-"""Which host a region and edge reach (sources in endpoint.py: Twilio's global-infrastructure docs)."""
+"""Which host a region and edge reach (sources in core/endpoint.py: Twilio's global-infrastructure docs)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from typing import Optional
 
 import pytest
 
-from pulumi_twilio_conversations.client import Credentials, HttpSettings, TwilioClient, TwilioError
-from pulumi_twilio_conversations.config import resolve
+from pulumi_twilio_conversations.core.client import Credentials, HttpSettings, TwilioClient, TwilioError
+from pulumi_twilio_conversations.core.config import resolve
+from pulumi_twilio_conversations.core.endpoint import base_url
 from pulumi_twilio_conversations.emulator import Emulator
-from pulumi_twilio_conversations.endpoint import base_url
 
 from conftest import SID, ToEmulator
 

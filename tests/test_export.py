@@ -12,7 +12,7 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pulumi_twilio_conversations import models
+from pulumi_twilio_conversations.core import models, validation, wire
 from pulumi_twilio_conversations.emulator import Emulator
 from pulumi_twilio_conversations.export import ExportError, render_snippet, snippet_for
 
@@ -43,7 +43,7 @@ def declared(snippet: str) -> dict[str, Any]:
 
 
 def test_snippet_of_defaults_is_minimal() -> None:
-    snippet = render_snippet({"chat_service_sid": SID, **models.default_settings()}, "push")
+    snippet = render_snippet({"chat_service_sid": SID, **wire.default_settings()}, "push")
     assert snippet == (
         "from pulumi_twilio_conversations import ServiceNotifications\n\n"
         f'ServiceNotifications(\n    "push",\n    chat_service_sid="{SID}",\n)\n'
@@ -60,10 +60,10 @@ def test_export_round_trips_to_identical_settings(emulator: Emulator) -> None:
     compile(snippet, "<export>", "exec")
     args = declared(snippet)
     assert args.pop("name") == "support-push"
-    inputs, problems = models.validate_settings(args)
+    inputs, problems = validation.validate_settings(args)
     assert problems == []
-    live = models.from_api(requests.get(emulator.api_url(SID), auth=(ACCOUNT, TOKEN), timeout=5).json())
-    assert models.changed_paths(live, inputs) == []
+    live = wire.from_api(requests.get(emulator.api_url(SID), auth=(ACCOUNT, TOKEN), timeout=5).json())
+    assert wire.changed_paths(live, inputs) == []
 
 
 def test_pasted_export_then_up_changes_nothing(emulator: Emulator, stack: Stack) -> None:
@@ -93,11 +93,11 @@ def live_bodies() -> st.SearchStrategy[dict[str, Any]]:
 
     def build(values: list[Any]) -> dict[str, Any]:
         body: dict[str, Any] = {"account_sid": ACCOUNT, "chat_service_sid": SID, "url": "https://x/y"}
-        for field, value in zip(models.WIRE_FIELDS, values, strict=True):
-            models.set_path(body, field.path, value)
+        for field, value in zip(wire.WIRE_FIELDS, values, strict=True):
+            wire.set_path(body, field.path, value)
         return body
 
-    return st.tuples(*[st.booleans() if f.kind is bool else text for f in models.WIRE_FIELDS]).map(
+    return st.tuples(*[st.booleans() if f.kind is bool else text for f in wire.WIRE_FIELDS]).map(
         lambda values: build(list(values)))
 
 
@@ -107,13 +107,13 @@ def test_export_either_round_trips_or_names_the_value_it_cannot(body: dict[str, 
     try:
         snippet = snippet_for(body, SID, "push")
     except ExportError as err:
-        assert any(path in str(err) for path in models.SETTING_PATHS), err
+        assert any(path in str(err) for path in wire.SETTING_PATHS), err
         return
     args = declared(snippet)
     args.pop("name")
-    inputs, problems = models.validate_settings(args)
+    inputs, problems = validation.validate_settings(args)
     assert problems == []
-    assert models.changed_paths(models.from_api(body), inputs) == []
+    assert wire.changed_paths(wire.from_api(body), inputs) == []
 
 
 @pytest.mark.parametrize(("body", "words"), [

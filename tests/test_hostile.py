@@ -27,7 +27,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pulumi_twilio_conversations.client import Credentials, HttpSettings, TwilioClient, TwilioError
+from pulumi_twilio_conversations.core.client import Credentials, HttpSettings, TwilioClient, TwilioError
 
 from conftest import ACCOUNT, SID, TOKEN
 
@@ -338,7 +338,7 @@ def test_any_retry_after_leads_to_a_retry(shared_hostile: HostileServer, value: 
 @settings(max_examples=500, deadline=None)
 @given(value=st.text() | _RETRY_AFTER)
 def test_parsing_retry_after_never_raises_and_stays_within_the_cap(value: str) -> None:
-    from pulumi_twilio_conversations.transport import TwilioRetry
+    from pulumi_twilio_conversations.core.transport import TwilioRetry
 
     seconds = TwilioRetry(retry_after_max=7).parse_retry_after(value)
     assert 0 <= seconds <= 7
@@ -652,13 +652,13 @@ SCRUB_TABLE: list[tuple[str, list[str], str]] = [
 
 @pytest.mark.parametrize(("text", "secrets", "expected"), SCRUB_TABLE)
 def test_scrub_table(text: str, secrets: list[str], expected: str) -> None:
-    from pulumi_twilio_conversations.scrub import scrub
+    from pulumi_twilio_conversations.core.scrub import scrub
 
     assert scrub(text, secrets) == expected
 
 
 def test_credential_secrets_cover_the_basic_header() -> None:
-    from pulumi_twilio_conversations.scrub import credential_secrets, scrub
+    from pulumi_twilio_conversations.core.scrub import credential_secrets, scrub
 
     secrets = credential_secrets(ACCOUNT, TOKEN)
     header = "Basic " + base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
@@ -676,7 +676,7 @@ _NOISE = st.text(max_size=60)
                                lambda s: base64.b64encode(f"{ACCOUNT}:{s}".encode()).decode()]))
 def test_scrub_removes_every_form_of_a_secret(secret: str, before: str, after: str,
                                               encode: Callable[[str], str]) -> None:
-    from pulumi_twilio_conversations.scrub import credential_secrets, scrub
+    from pulumi_twilio_conversations.core.scrub import credential_secrets, scrub
 
     out = scrub(before + encode(secret) + after, credential_secrets(ACCOUNT, secret))
     assert secret not in out and encode(secret) not in out
@@ -686,7 +686,7 @@ def test_scrub_removes_every_form_of_a_secret(secret: str, before: str, after: s
 @settings(max_examples=200, deadline=None)
 @given(text=_NOISE, secret=_SECRET_TEXT)
 def test_scrub_leaves_text_without_the_secret_alone(text: str, secret: str) -> None:
-    from pulumi_twilio_conversations.scrub import scrub
+    from pulumi_twilio_conversations.core.scrub import scrub
 
     assert scrub(text, []) == text
     if not set(text) & set(secret + "%"):

@@ -9,15 +9,9 @@ import pytest
 from pulumi.output import Unknown
 
 from pulumi_twilio_conversations import AddedToConversation, NewMessage, WithMedia
-from pulumi_twilio_conversations.models import (
-    WIRE_FIELDS,
-    changed_paths,
-    default_settings,
-    from_api,
-    to_form,
-    validate_settings,
-)
-from pulumi_twilio_conversations.templates import template_warnings
+from pulumi_twilio_conversations.core.templates import template_warnings
+from pulumi_twilio_conversations.core.validation import validate_settings
+from pulumi_twilio_conversations.core.wire import WIRE_FIELDS, changed_paths, default_settings, from_api, to_form
 
 from conftest import OPERATION, SID, SPEC_MISSING, SPEC_PATH
 

@@ -13,7 +13,7 @@ from pulumi.output import Unknown
 from pulumi.runtime.proto import engine_pb2, provider_pb2
 
 from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
-from pulumi_twilio_conversations.schema import package_schema
+from pulumi_twilio_conversations.native.schema import package_schema
 
 from conftest import ACCOUNT, FAST_RETRIES, OTHER_SID, SID, TOKEN
 from harness import CheckFailed, ProviderError, Secret

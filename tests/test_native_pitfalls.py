@@ -1,7 +1,7 @@
-"""What pulumi.provider.experimental (SDK 3.272) does that native.py works around, proven in process.
+"""What pulumi.provider.experimental (SDK 3.272) does that native/provider.py works around, proven in process.
 
 Each test states a fact about the SDK's server.py / property_value.py / provider.py. When an SDK upgrade
-makes one fail, the workaround in native.py may be dropped (and requirements.txt's pin moved).
+makes one fail, the workaround in native/provider.py may be dropped (and requirements.txt's pin moved).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from pulumi.provider.experimental.provider import (
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime.proto import provider_pb2
 
-from pulumi_twilio_conversations.client import HttpSettings, TwilioClient
-from pulumi_twilio_conversations.native import (
+from pulumi_twilio_conversations.core.client import HttpSettings, TwilioClient
+from pulumi_twilio_conversations.native.provider import (
     UNKNOWN,
     WORKERS,
     ServiceNotificationsNative,

@@ -1,4 +1,4 @@
-"""A 404 makes a resource vanish only when the service is really gone (gone.py).
+"""A 404 makes a resource vanish only when the service is really gone (core/gone.py).
 
 Twilio answers 404/20404 for a service missing *from the account the credentials act for*; the
 scenarios below are the ways that answer misleads: another account's credentials, an API key left in

@@ -16,16 +16,10 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pulumi_twilio_conversations.client import Credentials, HttpSettings, TwilioClient, TwilioError
+from pulumi_twilio_conversations.core.client import Credentials, HttpSettings, TwilioClient, TwilioError
+from pulumi_twilio_conversations.core.validation import validate_settings
+from pulumi_twilio_conversations.core.wire import WIRE_FIELDS, changed_paths, from_api, set_path, to_form
 from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
-from pulumi_twilio_conversations.models import (
-    WIRE_FIELDS,
-    changed_paths,
-    from_api,
-    set_path,
-    to_form,
-    validate_settings,
-)
 
 from conftest import ACCOUNT, OTHER_SID, SID, TOKEN, stack_config
 from harness import CheckFailed, ProviderError, ProviderServer, Resource, Stack, serialized_provider, urn

@@ -10,9 +10,11 @@ from typing import Any
 import jsonschema
 import pytest
 
-from pulumi_twilio_conversations.config import CONFIG_KEYS, env_name
-from pulumi_twilio_conversations.models import WIRE_FIELDS, NewMessage, WithMedia
-from pulumi_twilio_conversations.schema import (
+from pulumi_twilio_conversations.core.config import CONFIG_KEYS, env_name
+from pulumi_twilio_conversations.core.models import NewMessage, WithMedia
+from pulumi_twilio_conversations.core.templates import describe
+from pulumi_twilio_conversations.core.wire import WIRE_FIELDS
+from pulumi_twilio_conversations.native.schema import (
     PACKAGE,
     RESOURCE_TOKEN,
     camel_tree,
@@ -22,7 +24,6 @@ from pulumi_twilio_conversations.schema import (
     to_camel,
     to_snake,
 )
-from pulumi_twilio_conversations.templates import describe
 
 METASCHEMA = Path(__file__).resolve().parents[2] / "shared" / "pulumi-schema" / "pulumi.json"
 """Pulumi's metaschema, pkg/codegen/schema/pulumi.json (see its SOURCE.md), beside the repository."""

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pulumi_twilio_conversations import NewMessage, ServiceNotifications, ServiceNotificationsError
-from pulumi_twilio_conversations.models import MalformedResponse, from_api, validate_settings
-from pulumi_twilio_conversations.templates import ALL_PLACEHOLDERS, placeholder_syntax_error
+from pulumi_twilio_conversations.core.templates import ALL_PLACEHOLDERS, placeholder_syntax_error
+from pulumi_twilio_conversations.core.validation import validate_settings
+from pulumi_twilio_conversations.core.wire import MalformedResponse, from_api
 
 from conftest import SID
 

@@ -10,16 +10,16 @@ Example::
 """
 
 from ._version import __version__
-from .client import TwilioError
-from .models import (
+from .core.client import TwilioError
+from .core.models import (
     AddedToConversation,
     NewMessage,
     NotificationSettings,
     RemovedFromConversation,
     WithMedia,
 )
+from .dynamic.resource import ServiceNotifications, ServiceNotificationsError
 from .provider import ServiceNotificationsProvider
-from .resource import ServiceNotifications, ServiceNotificationsError
 
 __all__ = [
     "AddedToConversation",

@@ -7,10 +7,10 @@ import re
 import sys
 from typing import Optional
 
-from .client import TwilioError
-from .config import DEFAULT_NAMESPACE, env_name
+from .core.client import TwilioError
+from .core.config import DEFAULT_NAMESPACE, env_name
+from .core.models import SERVICE_SID_PATTERN
 from .export import ExportError, export
-from .models import SERVICE_SID_PATTERN
 
 
 def main(argv: Optional[list[str]] = None) -> int:

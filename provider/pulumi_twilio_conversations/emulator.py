@@ -37,7 +37,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
 from urllib.parse import parse_qsl, urlsplit
 
-from .models import MAX_TEXT_LENGTH, SERVICE_SID_PATTERN, WIRE_FIELDS, set_path
+from .core.models import MAX_TEXT_LENGTH, SERVICE_SID_PATTERN
+from .core.wire import WIRE_FIELDS, set_path
 
 DEFAULT_ACCOUNT_SID = "AC00000000000000000000000000000000"
 DEFAULT_AUTH_TOKEN = "emulator-auth-token"

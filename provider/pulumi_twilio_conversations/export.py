@@ -18,9 +18,10 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from .client import TwilioClient
-from .config import DEFAULT_NAMESPACE, resolve
-from .models import SETTINGS_KEYS, WIRE_FIELDS, MalformedResponse, from_api, get_path, validate_settings
+from .core.client import TwilioClient
+from .core.config import DEFAULT_NAMESPACE, resolve
+from .core.validation import validate_settings
+from .core.wire import SETTINGS_KEYS, WIRE_FIELDS, MalformedResponse, from_api, get_path
 
 _CLASSES = {
     "new_message": "NewMessage",

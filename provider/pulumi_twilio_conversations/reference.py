@@ -11,8 +11,9 @@ import re
 from pathlib import Path
 from typing import Any, Optional
 
-from .models import WIRE_FIELDS, NotificationSettings
-from .templates import describe
+from .core.models import NotificationSettings
+from .core.templates import describe
+from .core.wire import WIRE_FIELDS
 
 START, END = "<!-- reference:start -->", "<!-- reference:end -->"
 _FORM = {f.path: f.form for f in WIRE_FIELDS}

@@ -17,8 +17,16 @@ from typing import Any, Optional
 
 from .client import Credentials, TwilioClient, TwilioError
 from .gone import confirm_gone, missing_for_get
-from .models import SETTINGS_KEYS, MalformedResponse, _is_deferred, changed_paths, default_settings, from_api, to_form
+from .models import _is_deferred
 from .scrub import credential_secrets, scrub
+from .wire import (
+    SETTINGS_KEYS,
+    MalformedResponse,
+    changed_paths,
+    default_settings,
+    from_api,
+    to_form,
+)
 
 
 def outputs(sid: str, body: dict[str, Any], operation: str, credentials: Credentials) -> dict[str, Any]:

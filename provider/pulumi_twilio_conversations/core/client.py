@@ -21,7 +21,7 @@ from http.cookiejar import DefaultCookiePolicy
 from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
-from ._version import __version__
+from .._version import __version__
 from .endpoint import GLOBAL_BASE_URL
 from .models import SERVICE_SID_PATTERN
 

@@ -9,18 +9,18 @@ import pulumi
 from pulumi import dynamic
 from pydantic import BaseModel
 
-from .config import DEFAULT_NAMESPACE
-from .models import (
+from ..core.config import DEFAULT_NAMESPACE
+from ..core.models import (
     AddedToConversation,
     In,
     NewMessage,
     RemovedFromConversation,
     _is_deferred,
     fields_of,
-    validate_settings,
 )
+from ..core.templates import template_warnings
+from ..core.validation import validate_settings
 from .provider import ServiceNotificationsProvider
-from .templates import template_warnings
 
 
 class ServiceNotificationsError(ValueError):

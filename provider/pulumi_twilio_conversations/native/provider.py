@@ -59,11 +59,14 @@ from pulumi.provider.experimental.provider import (
     UpdateResponse,
 )
 
-from . import operations
-from ._version import __version__
-from .client import Credentials, TwilioClient, TwilioError
-from .config import CONFIG_KEYS, ProviderSettings, resolve
-from .models import _is_deferred, changed_paths, get_path, set_path, validate_settings
+from .._version import __version__
+from ..core import operations
+from ..core.client import Credentials, TwilioClient, TwilioError
+from ..core.config import CONFIG_KEYS, ProviderSettings, resolve
+from ..core.models import _is_deferred
+from ..core.templates import template_warnings
+from ..core.validation import validate_settings
+from ..core.wire import changed_paths, get_path, set_path
 from .schema import (
     ENV_NAMESPACE,
     PACKAGE,
@@ -76,14 +79,13 @@ from .schema import (
     to_camel,
     to_snake,
 )
-from .templates import template_warnings
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's unknown value on the wire (``pulumi.runtime.rpc.UNKNOWN``; sdk/go/common/resource/plugin/rpc.go
 UnknownStringValue)."""
 
 WORKERS = 16
-"""Calls to Twilio in flight at once: the HTTP pool (client.py, ``pool_maxsize=16``) matches it."""
+"""Calls to Twilio in flight at once: the HTTP pool (core/client.py, ``pool_maxsize=16``) matches it."""
 
 _T = TypeVar("_T")
 

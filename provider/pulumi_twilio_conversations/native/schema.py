@@ -1,7 +1,7 @@
 """The Pulumi package schema of the native provider, generated from the pydantic models.
 
 Nothing here repeats a setting: property names, nesting, types and descriptions come from
-``models.py`` (field docstrings, class docstrings), template descriptions from ``templates.describe``,
+``core/models.py`` (field docstrings, class docstrings), template descriptions from ``templates.describe``,
 and the provider config keys from ``config.CONFIG_KEYS`` with their environment variables from
 ``config.env_name``. Pulumi schemas spell properties in camelCase (``newMessage.withMedia.template``),
 the core in snake_case (``new_message.with_media.template``): ``to_camel`` and ``to_snake`` are the one
@@ -27,10 +27,11 @@ from typing import Any, Optional
 
 from pydantic import BaseModel
 
-from ._version import __version__
-from .config import _NUMBERS, CONFIG_KEYS, DEFAULT_NAMESPACE, env_name
-from .models import WIRE_FIELDS, NotificationSettings, _OrDeferred
-from .templates import PLACEHOLDERS, describe
+from .._version import __version__
+from ..core.config import _NUMBERS, CONFIG_KEYS, DEFAULT_NAMESPACE, env_name
+from ..core.models import NotificationSettings, _OrDeferred
+from ..core.templates import PLACEHOLDERS, describe
+from ..core.wire import WIRE_FIELDS
 
 PACKAGE = "twilio-conversations"
 RESOURCE_TOKEN = f"{PACKAGE}:index:ServiceNotifications"

@@ -21,8 +21,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from .messages import Problem
 
 PUSH_PAYLOAD_LIMIT = 178
 """Twilio keeps the first 178 characters of the payload, counted after placeholders are substituted."""
@@ -77,14 +78,6 @@ def _closest_name(inside: str) -> str | None:
     guess = re.sub(r"[^A-Za-z0-9_]", "", ascii_only.replace(" ", "_").strip("_")).upper()
     guess = re.sub(r"_+", "_", guess)
     return guess if guess in ALL_PLACEHOLDERS else None
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A bad or doubtful input: the dotted field and what to do about it."""
-
-    field: str
-    reason: str
 
 
 def describe(event: str) -> str:

@@ -1,0 +1,208 @@
+"""Input types for a service's push-notification settings: what users write.
+
+The pydantic models are what users write (``NewMessage(enabled=True, ...)``). Every field also
+accepts a Pulumi ``Output`` (or any awaitable): such a value is passed through untouched here and
+validated by the provider's ``check`` once it is known. Field-level rules (SIDs, texts, placeholder
+syntax) live here, next to the fields they guard.
+
+Example::
+
+    >>> NewMessage(enabled=True, template="${PARTICIPANT}: ${MESSAGE}").enabled
+    True
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Awaitable, Mapping
+from typing import Annotated, Any, Optional, TypeVar, Union
+
+import pulumi
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    StrictBool,
+    StrictStr,
+)
+from pydantic_core import core_schema
+
+from .templates import placeholder_syntax_error
+
+T = TypeVar("T")
+In = Union[T, Awaitable[T], pulumi.Output[T]]
+"""Same as ``pulumi.Input[T]``, spelled without its forward reference so pydantic can resolve it."""
+
+SERVICE_SID_PATTERN = r"^IS[0-9a-fA-F]{32}$"
+"""Twilio's pattern for a Conversations Service SID (the path parameter ChatServiceSid)."""
+
+MAX_TEXT_LENGTH = 1024
+"""Hard limit for a template or sound. Far past the 178-character payload; longer is surely a mistake."""
+
+
+def _is_deferred(value: Any) -> bool:
+    """True for a value that is not known yet: a Pulumi Output, an awaitable, or an unknown marker."""
+    return isinstance(value, (pulumi.Output, pulumi.output.Unknown)) or inspect.isawaitable(value)
+
+
+class _OrDeferred:
+    """Annotation: validate a plain value as ``inner``; pass an Output/awaitable through unchanged.
+
+    The declared Python type stays ``Input[T]`` for type checkers, while pydantic validates with
+    the strict schema of ``inner``.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def __get_pydantic_core_schema__(self, _source: Any, handler: GetCoreSchemaHandler) -> Any:
+        inner_schema = handler.generate_schema(self.inner)
+
+        def passthrough(value: Any, validate: core_schema.ValidatorFunctionWrapHandler) -> Any:
+            return value if _is_deferred(value) else validate(value)
+
+        return core_schema.no_info_wrap_validator_function(passthrough, inner_schema)
+
+
+# C0 and C1 control characters (newline and tab allowed), and lone surrogates, which no encoding can send.
+# C0 and C1 control characters (newline and tab allowed), and lone surrogates, which no encoding can send.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+MAX_NESTING = 16
+"""Deepest nesting of objects accepted in inputs; the settings need 3."""
+
+
+def _check_text(value: str) -> str:
+    if len(value) > MAX_TEXT_LENGTH:
+        raise ValueError(f"is {len(value)} characters long; the limit is {MAX_TEXT_LENGTH}")
+    match = _CONTROL.search(value)
+    if match:
+        raise ValueError(
+            f"contains the control character {match.group()!r} at position {match.start()}; "
+            "remove it (only newline and tab are allowed)"
+        )
+    match = _SURROGATE.search(value)
+    if match:
+        raise ValueError(
+            f"contains a lone surrogate {match.group()!r} at position {match.start()}, which is not text: "
+            "remove it (it usually comes from a broken copy of an emoji)"
+        )
+    return value
+
+
+def _check_template(value: str) -> str:
+    _check_text(value)
+    problem = placeholder_syntax_error(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+Template = Annotated[StrictStr, AfterValidator(_check_template)]
+Sound = Annotated[StrictStr, AfterValidator(_check_text)]
+ServiceSid = Annotated[StrictStr, AfterValidator(lambda v: _check_sid(v))]
+
+
+def _check_sid(value: str) -> str:
+    if not re.fullmatch(SERVICE_SID_PATTERN, value):
+        # Only the prefix and length are echoed: a credential pasted here must not reach the logs.
+        raise ValueError(
+            f"is not a Conversations Service SID (got {len(value)} characters starting with {value[:2]!r}): "
+            "it must be 'IS' followed by 32 hex characters (copy it from the Twilio console, "
+            "Conversations > Manage > Services)"
+        )
+    return value
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True, use_attribute_docstrings=True)
+
+
+class WithMedia(_Settings):
+    """Notification for a new message that carries media (``NewMessage.WithMedia.*``).
+
+    Example: ``WithMedia(enabled=True, template="${PARTICIPANT} sent ${MEDIA_COUNT} files")``
+    """
+
+    enabled: Annotated[Optional[In[bool]], _OrDeferred(Optional[StrictBool])] = None
+    """Send a push when a message with media is added. Twilio default: false."""
+    template: Annotated[Optional[In[str]], _OrDeferred(Optional[Template])] = None
+    """Text of the push. Unset: Twilio's built-in text."""
+
+
+class NewMessage(_Settings):
+    """Notification for a new message (``NewMessage.*``).
+
+    Example: ``NewMessage(enabled=True, template="${PARTICIPANT}: ${MESSAGE}", sound="ring")``
+    """
+
+    enabled: Annotated[Optional[In[bool]], _OrDeferred(Optional[StrictBool])] = None
+    """Send a push when a message is added to a conversation. Twilio default: false."""
+    template: Annotated[Optional[In[str]], _OrDeferred(Optional[Template])] = None
+    """Text of the push. Unset: Twilio's built-in text."""
+    sound: Annotated[Optional[In[str]], _OrDeferred(Optional[Sound])] = None
+    """Name of the sound the device plays. Unset: the device default."""
+    badge_count_enabled: Annotated[Optional[In[bool]], _OrDeferred(Optional[StrictBool])] = None
+    """Keep the app badge count of unread messages. Twilio default: false."""
+    with_media: Annotated[
+        Optional[In[Union[WithMedia, Mapping[str, Any]]]], _OrDeferred(Optional[WithMedia])
+    ] = None
+    """Settings for messages that carry media."""
+
+
+class AddedToConversation(_Settings):
+    """Notification to a participant added to a conversation (``AddedToConversation.*``).
+
+    Example: ``AddedToConversation(enabled=True, template="You joined ${CONVERSATION}")``
+    """
+
+    enabled: Annotated[Optional[In[bool]], _OrDeferred(Optional[StrictBool])] = None
+    """Send the push. Twilio default: false."""
+    template: Annotated[Optional[In[str]], _OrDeferred(Optional[Template])] = None
+    """Text of the push. Unset: Twilio's built-in text."""
+    sound: Annotated[Optional[In[str]], _OrDeferred(Optional[Sound])] = None
+    """Name of the sound the device plays."""
+
+
+class RemovedFromConversation(_Settings):
+    """Notification to a participant removed from a conversation (``RemovedFromConversation.*``).
+
+    Example: ``RemovedFromConversation(enabled=True, template="You left ${CONVERSATION}")``
+    """
+
+    enabled: Annotated[Optional[In[bool]], _OrDeferred(Optional[StrictBool])] = None
+    """Send the push. Twilio default: false."""
+    template: Annotated[Optional[In[str]], _OrDeferred(Optional[Template])] = None
+    """Text of the push. Unset: Twilio's built-in text."""
+    sound: Annotated[Optional[In[str]], _OrDeferred(Optional[Sound])] = None
+    """Name of the sound the device plays."""
+
+
+class NotificationSettings(_Settings):
+    """A service's whole notification configuration: the inputs of ``ServiceNotifications``."""
+
+    chat_service_sid: Annotated[Optional[In[str]], _OrDeferred(Optional[ServiceSid])] = None
+    """SID of the Conversations Service (``IS`` + 32 hex). Changing it moves the settings."""
+    log_enabled: Annotated[Optional[In[bool]], _OrDeferred(Optional[StrictBool])] = None
+    """Log notifications (``LogEnabled``). Twilio default: false."""
+    new_message: Annotated[
+        Optional[In[Union[NewMessage, Mapping[str, Any]]]], _OrDeferred(Optional[NewMessage])
+    ] = None
+    """Push for a new message (``NewMessage``)."""
+    added_to_conversation: Annotated[
+        Optional[In[Union[AddedToConversation, Mapping[str, Any]]]],
+        _OrDeferred(Optional[AddedToConversation]),
+    ] = None
+    """Push to a participant added to a conversation (``AddedToConversation``)."""
+    removed_from_conversation: Annotated[
+        Optional[In[Union[RemovedFromConversation, Mapping[str, Any]]]],
+        _OrDeferred(Optional[RemovedFromConversation]),
+    ] = None
+    """Push to a participant removed from a conversation (``RemovedFromConversation``)."""
+
+
+def fields_of(model: BaseModel) -> dict[str, Any]:
+    """A model's fields as a shallow dict (nested models and Outputs left as they are)."""
+    return {name: getattr(model, name) for name in type(model).model_fields}

@@ -1,0 +1,159 @@
+"""Validation of the inputs, with errors a user can act on: the field, what is wrong, the fix.
+
+Example::
+
+    >>> inputs, problems = validate_settings({"chat_service_sid": "IS" + "0" * 32, "new_mesage": {}})
+    >>> problems[0].reason.split(":")[0]
+    "unknown field 'new_mesage'"
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any, Optional
+
+from pydantic import BaseModel, ValidationError
+
+from .messages import Problem, safe_name, show
+from .models import (
+    MAX_NESTING,
+    NotificationSettings,
+    _is_deferred,
+    _OrDeferred,
+    fields_of,
+)
+from .wire import canonical_settings
+
+
+def nesting_problem(values: Any, limit: int = MAX_NESTING) -> Optional[Problem]:
+    """A Problem naming the top-level field whose objects nest deeper than ``limit``, else None.
+
+    Iterative, so that absurd input is an error message, not a RecursionError.
+    """
+    if not isinstance(values, (Mapping, BaseModel)):
+        return None
+    items = fields_of(values).items() if isinstance(values, BaseModel) else values.items()
+    for key, value in items:
+        stack = [(value, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if isinstance(node, BaseModel):
+                node = fields_of(node)
+            if isinstance(node, (Mapping, list, tuple)):
+                if depth > limit:
+                    return Problem(safe_name(key), f"nests objects more than {limit} levels deep; the settings "
+                                   "need 3 (for example new_message.with_media.template)")
+                children = node.values() if isinstance(node, Mapping) else node
+                stack.extend((child, depth + 1) for child in children)
+    return None
+
+
+def _strip_deferred(value: Any) -> tuple[Any, bool]:
+    """A copy of ``value`` without deferred leaves (they are validated once known)."""
+    if _is_deferred(value):
+        return None, True
+    if isinstance(value, BaseModel):
+        value = fields_of(value)
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            stripped, deferred = _strip_deferred(v)
+            if not deferred:
+                out[k] = stripped
+        return out, False
+    return value, False
+
+
+def _fields_of(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    current: Optional[type[BaseModel]] = model
+    for part in loc:
+        field = current.model_fields.get(part) if current is not None else None
+        if field is None:
+            return []
+        nested = None
+        for meta in field.metadata:
+            if isinstance(meta, _OrDeferred):
+                args = getattr(meta.inner, "__args__", (meta.inner,))
+                nested = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        current = nested
+    return list(current.model_fields) if current is not None else []
+
+
+_TYPE_NAMES = {
+    "bool_type": "a boolean (True or False)",
+    "string_type": "a string",
+    "model_type": "an object",
+    "dict_type": "an object",
+}
+
+
+def _describe(error: Any, fields: list[str]) -> str:
+    kind = error["type"]
+    loc = error["loc"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        close = difflib.get_close_matches(name[:100], fields, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return f"unknown field '{safe_name(name)}': {hint}valid fields are {', '.join(fields)}"
+    if kind in _TYPE_NAMES:
+        got = type(value).__name__
+        return f"must be {_TYPE_NAMES[kind]}, got {got} {show(value)}"
+    if kind == "model_attributes_type":
+        return f"must be an object (a dict or the model), got {type(value).__name__} {show(value)}"
+    if kind in ("value_error", "assertion_error"):
+        message = str(error["msg"])
+        return message.removeprefix("Value error, ")
+    return f"{error['msg']} (got {show(value)})"
+
+
+def validate_settings(values: Mapping[str, Any], require_sid: bool = True) -> tuple[dict[str, Any], list[Problem]]:
+    """Validate inputs (plain values; deferred ones pass) and return (canonical inputs, problems).
+
+    The canonical inputs keep deferred values in place. ``problems`` is empty when the inputs are good.
+    """
+    if not isinstance(values, Mapping):
+        return {}, [Problem("", f"the inputs must be an object, got {type(values).__name__}")]
+    too_deep = nesting_problem(values)
+    if too_deep:
+        return {}, [too_deep]
+    stripped, _ = _strip_deferred(values)
+    problems: list[Problem] = []
+    validated: Optional[NotificationSettings] = None
+    try:
+        validated = NotificationSettings.model_validate(stripped)
+    except ValidationError as err:
+        for error in err.errors():
+            loc = tuple(safe_name(p) for p in error["loc"])
+            parent = loc[:-1] if error["type"] == "extra_forbidden" else loc
+            problems.append(
+                Problem(".".join(loc), _describe(error, _fields_of(NotificationSettings, parent)))
+            )
+    sid = values.get("chat_service_sid")
+    if require_sid and sid is None:
+        problems.append(
+            Problem("chat_service_sid", "is required: the SID ('IS' + 32 hex) of the Conversations Service")
+        )
+    if problems or validated is None:
+        return {}, problems
+    plain = _plain(validated)
+    merged = _overlay_deferred(plain, values)
+    result = canonical_settings(merged)
+    result["chat_service_sid"] = merged.get("chat_service_sid") or ""
+    return result, []
+
+
+def _plain(model: BaseModel) -> dict[str, Any]:
+    return {k: _plain(v) if isinstance(v, BaseModel) else v for k, v in fields_of(model).items()}
+
+
+def _overlay_deferred(plain: dict[str, Any], original: Any) -> dict[str, Any]:
+    if isinstance(original, BaseModel):
+        original = fields_of(original)
+    for key, value in original.items():
+        if _is_deferred(value):
+            plain[key] = value
+        elif isinstance(value, (Mapping, BaseModel)) and isinstance(plain.get(key), dict):
+            _overlay_deferred(plain[key], value)
+    return plain

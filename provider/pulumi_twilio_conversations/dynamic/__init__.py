@@ -1,0 +1,1 @@
+"""The Python front end: a Pulumi dynamic resource (``ServiceNotifications``) and its provider."""

@@ -1,0 +1,195 @@
+"""The dynamic provider: check/diff/create/read/update/delete for a service's notification settings.
+
+It runs in the process the Pulumi engine starts (``python -m pulumi.dynamic``). The engine stores
+this object, pickled by reference, in every resource's state: it carries only the config namespace,
+never a credential, URL or session (those are built in memory from ``configure``).
+
+Example (what the engine does)::
+
+    p = ServiceNotificationsProvider()            # or ServiceNotificationsProvider("twilio-eu")
+    p.configure(ConfigureRequest(config))         # stack config: twilio:accountSid, twilio:authToken, ...
+    checked = p.check({}, {"chat_service_sid": "IS...", "log_enabled": True})
+    p.create(checked.inputs)                      # one POST
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import os
+import threading
+from collections.abc import Callable
+from typing import Any, Optional, TypeVar, cast
+
+import dill
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from ..core import operations
+from ..core.client import Credentials, TwilioClient, TwilioError
+from ..core.config import (
+    CONFIG_KEYS,
+    DEFAULT_NAMESPACE,
+    ProviderSettings,
+    check_namespace,
+    resolve,
+)
+from ..core.validation import validate_settings
+from ..core.wire import changed_paths
+
+PROVIDER_KEY = "__provider"
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _user_facing(method: _F) -> _F:
+    """Re-raise our own errors from here, so the user sees our message under a short traceback."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except (TwilioError, ProviderConfigError) as err:
+            raise err.with_traceback(None) from None
+
+    return cast(_F, wrapper)
+
+
+class ProviderConfigError(Exception):
+    """The provider cannot talk to Twilio: missing credentials or a bad endpoint setting."""
+
+
+class ServiceNotificationsProvider(ResourceProvider):
+    """Manages ``/v1/Services/{ChatServiceSid}/Configuration/Notifications``.
+
+    ``config_namespace`` selects where credentials come from (``twilio`` reads ``twilio:accountSid``
+    and ``TWILIO_ACCOUNT_SID``); give a second Twilio account its own, such as ``twilio-eu``.
+    """
+
+    # The pickled provider holds no secret, so it need not be encrypted in state.
+    serialize_as_secret_always = False
+
+    def __init__(self, config_namespace: str = DEFAULT_NAMESPACE) -> None:
+        super().__init__()
+        self.config_namespace = check_namespace(config_namespace)
+
+    # Only the namespace is pickled into state: a session, lock or credential never is.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"config_namespace": self.config_namespace}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.config_namespace = state["config_namespace"]
+
+    # ------------------------------------------------------------------ configuration
+
+    def configure(self, req: ConfigureRequest) -> None:
+        ns = self.config_namespace
+        config = {f"{ns}:{key}": req.config.get(f"{ns}:{key}") for key in CONFIG_KEYS}
+        self.__dict__["_settings"] = resolve(config, ns, os.environ)
+
+    def _resolved(self) -> ProviderSettings:
+        settings: Optional[ProviderSettings] = self.__dict__.get("_settings")
+        if settings is None:  # an engine too old to send Configure: the environment alone
+            settings = resolve({}, self.config_namespace, os.environ)
+            self.__dict__["_settings"] = settings
+        return settings
+
+    def _connection(self) -> tuple[TwilioClient, Credentials]:
+        settings = self._resolved()
+        if settings.problem or settings.credentials is None or settings.http is None:
+            raise ProviderConfigError(f"Twilio provider settings: {settings.problem}")
+        lock = self.__dict__.setdefault("_lock", threading.Lock())
+        with lock:
+            client: Optional[TwilioClient] = self.__dict__.get("_client")
+            if client is None:
+                client = TwilioClient(settings.http)
+                self.__dict__["_client"] = client
+        return client, settings.credentials
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate and fill defaults. No HTTP call; unknown (preview) values pass through."""
+        props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
+        inputs, problems = validate_settings(props)
+        failures = [CheckFailure(p.field, p.reason) for p in problems]
+        settings = self._resolved()
+        if settings.problem:
+            failures.append(CheckFailure("", f"Twilio provider settings: {settings.problem}"))
+        if failures:
+            return CheckResult(props, failures)
+        # Template warnings are the program's (dynamic/resource.py): there they become warnings on the resource.
+        return CheckResult(inputs, [])
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Compare the live outputs (olds) with the checked inputs, field by field. No HTTP call."""
+        replaces = ["chat_service_sid"] if operations.replaces(id_, olds, news) else []
+        changed = changed_paths(olds, news)
+        # A new config namespace changes no setting, but read and delete must use its credentials
+        # from now on: an update (with no HTTP call) stores the new provider in the state.
+        moved = _namespace_of(olds.get(PROVIDER_KEY)) not in (None, self.config_namespace)
+        return DiffResult(
+            changes=bool(replaces or changed or moved), replaces=replaces, delete_before_replace=False
+        )
+
+    @_user_facing
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """One POST of the complete desired settings."""
+        client, credentials = self._connection()
+        return CreateResult(props["chat_service_sid"], operations.create(client, credentials, props))
+
+    @_user_facing
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """One GET. Returns inputs equal to the live settings, so a refresh records drift as such.
+
+        A refresh hands over the outputs this provider wrote (with ``account_sid`` and ``url``); a
+        ``ServiceNotifications.get`` only the program's properties (step.go ReadStep.Apply sends them as
+        both inputs and state). A service Twilio cannot find drops a refreshed resource only when it is
+        really gone (see gone.py); a ``get`` of it fails, naming the SID and the account.
+        """
+        client, credentials = self._connection()
+        found = operations.read(client, credentials, id_, props)
+        if found is None:
+            return ReadResult("", {})
+        outs, inputs = found
+        return ReadResult(id_, outs, inputs)
+
+    @_user_facing
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """One POST carrying only the settings that differ from the live ones."""
+        if not changed_paths(olds, news):  # no request at all
+            return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
+        client, credentials = self._connection()
+        outs = operations.update(client, credentials, id_, olds, news)
+        return UpdateResult(outs if outs is not None else {k: v for k, v in olds.items() if k != PROVIDER_KEY})
+
+    @_user_facing
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """One POST that resets every setting to Twilio's default; a service really gone is fine."""
+        client, credentials = self._connection()
+        operations.delete(client, credentials, id_, props)
+
+
+# Pickled by reference into every resource's state: keep the path existing stacks recorded (provider.py).
+ServiceNotificationsProvider.__module__ = "pulumi_twilio_conversations.provider"
+
+
+def _namespace_of(serialized: Any) -> Optional[str]:
+    """The config namespace recorded in a serialized provider, or None when it cannot be read."""
+    if not isinstance(serialized, str):
+        return None
+    try:
+        provider = dill.loads(base64.b64decode(serialized))
+    except Exception:  # an unreadable old provider only means we cannot compare namespaces
+        return None
+    namespace = getattr(provider, "config_namespace", None)
+    return namespace if isinstance(namespace, str) else None
+
+

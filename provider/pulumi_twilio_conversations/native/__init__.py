@@ -1,0 +1,1 @@
+"""The front end for every Pulumi language: a native provider plugin and its package schema."""
