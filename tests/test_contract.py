@@ -7,7 +7,6 @@ against the spec's declared properties here.
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
@@ -20,7 +19,6 @@ from openapi_core.exceptions import OpenAPIError
 from pulumi_twilio_conversations.core.client import Credentials, HttpSettings, TwilioClient
 from pulumi_twilio_conversations.emulator import Emulator, RecordedRequest
 
-import spec as spec_source
 from conftest import ACCOUNT, OPERATION, SID, SPEC_MISSING, SPEC_PATH, TOKEN
 from harness import Stack
 
@@ -109,24 +107,6 @@ def test_spec_validation_rejects_a_malformed_response(emulator: Emulator, spec: 
     twilio = requests.Request("GET", TWILIO + OPERATION.format(ChatServiceSid=SID), auth=(ACCOUNT, TOKEN)).prepare()
     with pytest.raises(OpenAPIError):
         spec.validate_response(RequestsOpenAPIRequest(twilio), RequestsOpenAPIResponse(response))
-
-
-def test_the_pinned_spec_is_the_one_in_use() -> None:
-    assert spec_source.git_blob_id(SPEC_PATH.read_bytes()) == spec_source.BLOB
-
-
-def test_a_download_that_is_not_the_pinned_spec_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    class Answer(io.BytesIO):
-        def __enter__(self) -> Answer:
-            return self
-
-    monkeypatch.delenv("TWILIO_CONVERSATIONS_SPEC", raising=False)
-    monkeypatch.setattr(spec_source, "SHARED", tmp_path / "absent.json")
-    monkeypatch.setattr(spec_source, "CACHE", tmp_path / "cache.json")
-    monkeypatch.setattr("urllib.request.urlopen", lambda *_a, **_k: Answer(b"{\"tampered\": true}"))
-    path, why = spec_source.find_spec()
-    assert path is None and "not the pinned" in why
-    assert not (tmp_path / "cache.json").exists()
 
 
 def test_the_account_lookup_matches_the_spec(emulator: Emulator, spec: OpenAPI) -> None:
