@@ -1,6 +1,6 @@
 """``python -m benchmarks [--quick] [--output DIR]``: measure, then write BENCHMARKS.md and its chart.
 
-With the default output (the repository root) the chart goes to benchmarks/scale.png.
+With the default output (the repository root) the charts go to benchmarks/scale.png and benchmarks/fanout.png.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from benchmarks import measure
+from benchmarks import fanout, measure
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +39,7 @@ def verdict(ok: bool) -> str:
 
 
 def notes(operations: dict[str, list[measure.Sample]], process: dict[str, measure.Sample],
-          main_scale: dict[str, float], footprint: dict[str, Any]) -> list[str]:
+          main_scale: dict[str, float], footprint: dict[str, Any], more: tuple[str, ...] = ()) -> list[str]:
     """Targets and what bounds them, with this run's numbers."""
     def ratio(op: str, name: str) -> float:
         samples = {s.name: s for s in operations[op]}
@@ -77,6 +77,7 @@ def notes(operations: dict[str, list[measure.Sample]], process: dict[str, measur
         "(gRPC, (de)serialization, validation, HTTP on loopback) on 2 cores shared with the emulator, which is "
         "what the gap is. The per-service time stays flat as the count grows (table 6): nothing in the "
         "provider grows with the number of resources.",
+        *more,
         "",
     ]
 
@@ -110,15 +111,19 @@ def draw(rows: list[dict[str, float]], path: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run that keeps the code alive")
-    parser.add_argument("--output", type=Path, default=ROOT, help="where BENCHMARKS.md and scale.png go")
+    parser.add_argument("--output", type=Path, default=ROOT, help="where BENCHMARKS.md and the charts go")
     args = parser.parse_args()
     rounds = 5 if args.quick else 300
     startup_rounds = 2 if args.quick else 15
     sizes = [4, 8] if args.quick else [50, 100, 200, 400]
     scale_size = 8 if args.quick else 200
     latency = 0.01 if args.quick else 0.05
+    fan_sizes = [4, 8] if args.quick else [50, 100, 200]
+    fan_latency = 0.005 if args.quick else 0.05
+    fan_rounds = 1 if args.quick else 3
     args.output.mkdir(parents=True, exist_ok=True)
     png_link = "benchmarks/scale.png" if args.output.resolve() == ROOT else "scale.png"
+    fan_png = "benchmarks/fanout.png" if args.output.resolve() == ROOT else "fanout.png"
 
     with measure.emulator_process() as emu:
         print("requests per step ...", flush=True)
@@ -129,6 +134,8 @@ def main() -> int:
         footprint = measure.footprint(emu)
         print("scale ...", flush=True)
         scale_rows = [measure.scale(emu, n, latency) for n in sizes]
+        print("fan-out: native plugin and dynamic front end ...", flush=True)
+        fan = [r for n in fan_sizes for r in fanout.run(emu, n, fan_latency, fan_rounds)]
     print("process cost ...", flush=True)
     process = measure.process_cost(startup_rounds)
 
@@ -189,12 +196,14 @@ def main() -> int:
         "",
         f"![Total and per-service time against service count, next to the ideal]({png_link})",
         "",
-        *notes(operations, process, main_scale, footprint),
+        *fanout.report(fan, fan_sizes[-1], fan_rounds, fan_png),
+        *notes(operations, process, main_scale, footprint, (fanout.target_note(fan, fan_sizes[-1]),)),
     ]
     draw(scale_rows, args.output / png_link)
+    fanout.draw(fan, args.output / fan_png)
     report: Any = args.output / "BENCHMARKS.md"
     report.write_text("\n".join(out))
-    print(f"wrote {report} and {args.output / png_link}")
+    print(f"wrote {report}, {args.output / png_link} and {args.output / fan_png}")
     return 0
 
 

@@ -15,7 +15,7 @@ def test_benchmarks_quick_run_writes_the_report(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     report = (tmp_path / "BENCHMARKS.md").read_text()
     for heading in ("## 1. Requests per lifecycle step", "## 2. Per-operation overhead", "## 3. Provider process cost",
-                    "## 4. State footprint", "## 5. Scale", "## 6. How cost grows"):
+                    "## 4. State footprint", "## 5. Scale", "## 6. How cost grows", "## 7. Fan-out"):
         assert heading in report
     # the request counts are facts, not timings: every step at the floor the API allows
     for step, floor in {"check": 0, "diff": 0, "create": 1, "read": 1, "update": 1, "delete": 1}.items():
