@@ -356,3 +356,26 @@ def test_an_answer_echoing_the_credentials_cannot_put_them_in_state(stack: Scena
     stored = json.dumps(stack.state["support-push"].outputs)
     assert token not in stored and basic not in stored
     assert "[redacted]" in stack.outputs("support-push")["url"]
+
+
+def test_the_same_steps_store_the_same_state_on_both_front_ends(emulator: Emulator) -> None:
+    """One core: up, refresh and get leave the same inputs and outputs on both front ends (in the core's
+    names; the dynamic resource's ``__provider`` aside)."""
+    def settings(props: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in props.items() if k != "__provider"}
+
+    seen: dict[str, list[Any]] = {}
+    for front_end in (FrontEnd("dynamic"), FrontEnd("native")):
+        with front_end.server(stack_config(emulator)) as server:
+            stack = front_end.stack(server)
+            steps: list[Any] = seen.setdefault(front_end.name, [])
+            for props in ({"chat_service_sid": SID}, SAMPLE):
+                stack.up({"push": props})
+                steps.append((settings(stack.state["push"].inputs), settings(stack.state["push"].outputs)))
+                emulator.edit(SID, {"NewMessage.Sound": "chime"})
+                stack.refresh()
+                steps.append((settings(stack.state["push"].inputs), settings(stack.state["push"].outputs)))
+                read_id, live = stack.get("live", SID)
+                steps.append((read_id, settings(live)))
+                stack.destroy()
+    assert seen["native"] == seen["dynamic"]
