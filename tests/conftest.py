@@ -1,4 +1,8 @@
-"""Shared fixtures: a fresh emulator per test, and the provider server configured against it."""
+"""Shared fixtures: a fresh emulator per test, and the provider server configured against it.
+
+``server`` and ``stack`` are the dynamic resource's, unless a test is marked with the front ends it runs on
+(frontends.py ``both`` / ``only``): then it runs once per front end, with ids ``[dynamic]`` and ``[native]``.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pulumi_twilio_conversations.emulator import Emulator
 
-from harness import ProviderServer, Secret, Stack
+from frontends import FRONT_ENDS, FrontEnd, ScenarioStack, Server
+from harness import Secret
 from spec import find_spec
 
 SID = "IS" + "0123456789abcdef" * 2
@@ -53,15 +58,39 @@ def stack_config(emu: Emulator, namespace: str = "twilio", **extra: str) -> dict
     return config
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "front_ends(*names, why=''): the front ends a scenario runs on "
+                                       "(frontends.py both / only); why: the reason for one front end only")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One run per front end named by the closest ``front_ends`` marker (the test's, else its module's)."""
+    marker = metafunc.definition.get_closest_marker("front_ends")
+    if marker is None or "front_end" not in metafunc.fixturenames:
+        return
+    names = marker.args
+    if not names or not set(names) <= set(FRONT_ENDS):
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: front_ends({names}): name some of {FRONT_ENDS}")
+    if len(names) < len(FRONT_ENDS) and not marker.kwargs.get("why"):
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: a scenario of one front end says why")
+    metafunc.parametrize("front_end", [FrontEnd(name) for name in names], ids=list(names), indirect=True)
+
+
 @pytest.fixture
-def server(emulator: Emulator) -> Iterator[ProviderServer]:
-    with ProviderServer(stack_config(emulator)) as srv:
+def front_end(request: pytest.FixtureRequest) -> FrontEnd:
+    """The front end under test: the parametrized one, else the dynamic resource."""
+    return getattr(request, "param", FrontEnd("dynamic"))
+
+
+@pytest.fixture
+def server(emulator: Emulator, front_end: FrontEnd) -> Iterator[Server]:
+    with front_end.server(stack_config(emulator)) as srv:
         yield srv
 
 
 @pytest.fixture
-def stack(server: ProviderServer) -> Stack:
-    return Stack(server)
+def stack(server: Server, front_end: FrontEnd) -> ScenarioStack:
+    return front_end.stack(server)
 
 
 def run_export(emu: Emulator, *args: str) -> subprocess.CompletedProcess[str]:

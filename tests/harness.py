@@ -315,7 +315,7 @@ def display_diff(old_inputs: Mapping[str, Any], new_inputs: Mapping[str, Any]) -
 _MISSING = object()
 
 
-def _ignore_changes(news: dict[str, Any], olds: Mapping[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
+def apply_ignore_changes(news: dict[str, Any], olds: Mapping[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
     """Set ignored paths back to their old values (step_generator.go processIgnoreChanges)."""
     result = copy.deepcopy(news)
     for path in paths:
@@ -353,7 +353,7 @@ class Stack:
         if old is None:
             return "create", self.server.check(urn(name), {}, news)
         # step_generator.go continueStepsFromImport: ignore_changes first, then Check(olds=old inputs).
-        checked = self.server.check(urn(name), old.inputs, _ignore_changes(news, old.inputs, res.ignore_changes))
+        checked = self.server.check(urn(name), old.inputs, apply_ignore_changes(news, old.inputs, res.ignore_changes))
         # Diff: olds are the stored outputs, news the checked inputs, old_inputs the stored inputs.
         diff = self.server.diff(urn(name), old.id, old.outputs, checked, old.inputs)
         if diff.changes == provider_pb2.DiffResponse.DIFF_NONE:

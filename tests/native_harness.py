@@ -30,7 +30,16 @@ import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
-from harness import QUICKSTART_DIR, ROOT, CheckFailed, ProviderError, Secret, from_struct, to_struct
+from harness import (
+    QUICKSTART_DIR,
+    ROOT,
+    CheckFailed,
+    ProviderError,
+    Secret,
+    apply_ignore_changes,
+    from_struct,
+    to_struct,
+)
 
 PROVIDER_DIR = ROOT / "provider"
 """The plugin directory: PulumiPlugin.yaml, __main__.py, requirements.txt."""
@@ -136,6 +145,9 @@ class NativePlugin:
         self.calls: list[str] = []
         """Every RPC made, in order."""
         self.check_config_failures: list[tuple[str, str]] = []
+        self.accept_secrets: Optional[bool] = None
+        """Configure's answer: False means the engine sends secret inputs unwrapped and marks the outputs
+        of the same names secret itself (provider_plugin.go Configure, then annotateSecrets)."""
         self._calls_lock = threading.Lock()
         if configure:
             try:
@@ -216,8 +228,10 @@ class NativePlugin:
         return json.loads(self._rpc("GetSchema", provider_pb2.GetSchemaRequest(version=0)).schema)  # type: ignore[no-any-return]
 
     def configure(self, config: Mapping[str, Any]) -> Any:
-        return self._rpc("Configure", provider_pb2.ConfigureRequest(
+        resp = self._rpc("Configure", provider_pb2.ConfigureRequest(
             args=to_struct(_wire_config(config)), acceptSecrets=True, acceptResources=True))
+        self.accept_secrets = resp.acceptSecrets
+        return resp
 
     def check(self, urn_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
         resp = self._rpc("Check", provider_pb2.CheckRequest(urn=urn_, olds=to_struct(olds), news=to_struct(news)))
@@ -263,6 +277,10 @@ class Entry:
     id: str
     inputs: dict[str, Any]
     outputs: dict[str, Any]
+    secrets: frozenset[str] = frozenset()
+    """Top-level keys the engine stores as secrets: those whose input was secret."""
+    retain_on_delete: bool = False
+    """Stored from the resource's options; DeleteStep.Apply reads it from the old state (step.go)."""
 
 
 @dataclass
@@ -285,6 +303,11 @@ class Plan:
 class Resource:
     props: dict[str, Any]
     ignore_changes: tuple[str, ...] = ()
+    """Dotted schema paths, as in ``ignoreChanges: [newMessage.sound]``."""
+    secrets: frozenset[str] = frozenset()
+    """Inputs the program marked secret. The plugin answers Configure with acceptSecrets=False, so the engine
+    sends them unwrapped and marks same-named outputs secret (see NativePlugin.accept_secrets)."""
+    retain_on_delete: bool = False
 
 
 class NativeStack:
@@ -303,12 +326,14 @@ class NativeStack:
     def _step(self, state: dict[str, Entry], name: str, res: Resource, apply: bool, plan: Plan) -> None:
         p = self.plugin
         old = state.get(name)
+        if res.secrets and p.accept_secrets:
+            raise AssertionError("the harness models only a provider answering acceptSecrets=False")
         if old is None:
             step, checked = "create", p.check(urn(name), {}, res.props)
         else:
-            # step_generator.go: ignore_changes applied by the engine before Check(olds=old inputs); the
-            # paths also go to Diff and Update.
-            checked = p.check(urn(name), old.inputs, res.props)
+            # step_generator.go: ignore_changes applied by the engine before Check(olds=old inputs)
+            # (processIgnoreChanges); the paths also go to Diff and Update.
+            checked = p.check(urn(name), old.inputs, apply_ignore_changes(res.props, old.inputs, res.ignore_changes))
             diff = p.diff(urn(name), old.id, old.outputs, checked, old.inputs, res.ignore_changes)
             if diff.changes == provider_pb2.DiffResponse.DIFF_NONE:
                 step = "same"
@@ -325,15 +350,19 @@ class NativeStack:
                     step = "update"
         with self._lock:
             plan.steps[name] = step
-        if not apply or step == "same":
+        if not apply:
+            return
+        if step == "same":
+            assert old is not None
+            old.retain_on_delete = res.retain_on_delete  # a same step stores the program's options
             return
         if step in ("create", "replace"):
             id_, outs = p.create(urn(name), checked)
-            new = Entry(id_, checked, outs)
+            new = Entry(id_, checked, outs, res.secrets & set(outs), res.retain_on_delete)
         else:
             assert old is not None
             outs = p.update(urn(name), old.id, old.outputs, checked, old.inputs, res.ignore_changes)
-            new = Entry(old.id, checked, outs)
+            new = Entry(old.id, checked, outs, res.secrets & set(outs), res.retain_on_delete)
         with self._lock:
             state[name] = new
             if step == "replace" and old is not None:
@@ -355,13 +384,17 @@ class NativeStack:
                 job.result()
         # Deletes after every create and update (step_generator.go GenerateDeletes from performPostSteps).
         for name, old in self._replaced:
-            self.plugin.delete(urn(name), old.id, old.outputs, old.inputs)
+            self._delete(name, old)
         for name in [n for n in state if n not in resources]:
             plan.steps[name] = "delete"
             if apply:
-                old = state.pop(name)
-                self.plugin.delete(urn(name), old.id, old.outputs, old.inputs)
+                self._delete(name, state.pop(name))
         return plan
+
+    def _delete(self, name: str, old: Entry) -> None:
+        """step.go DeleteStep.Apply: no Delete call for a resource stored with retain_on_delete."""
+        if not old.retain_on_delete:
+            self.plugin.delete(urn(name), old.id, old.outputs, old.inputs)
 
     def preview(self, program: Mapping[str, Any], refresh: bool = False) -> Plan:
         return self._run(program, apply=False, refresh=refresh, parallel=1)
@@ -384,7 +417,7 @@ class NativeStack:
                 continue
             new_inputs = inputs if inputs is not None else entry.inputs
             diff = self.plugin.diff(urn(name), id_, outs, entry.inputs, new_inputs)
-            state[name] = Entry(id_, new_inputs, outs)
+            state[name] = Entry(id_, new_inputs, outs, entry.secrets, entry.retain_on_delete)
             result[name] = "same" if diff.changes == provider_pb2.DiffResponse.DIFF_NONE else "changed"
         return result
 
@@ -405,7 +438,7 @@ class NativeStack:
 
     def destroy(self) -> None:
         for name, entry in list(self.state.items()):
-            self.plugin.delete(urn(name), entry.id, entry.outputs, entry.inputs)
+            self._delete(name, entry)
             del self.state[name]
 
     def outputs(self, name: str) -> dict[str, Any]:
