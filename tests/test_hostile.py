@@ -24,7 +24,7 @@ from typing import Any, Optional, Union
 from urllib.parse import quote, quote_plus
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pulumi_twilio_conversations.core.client import Credentials, HttpSettings, TwilioClient, TwilioError
@@ -669,6 +669,7 @@ _SECRET_TEXT = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=
 _NOISE = st.text(max_size=60)
 
 
+@example(secret="[redacte", before="", after="", encode=str)  # a secret inside the marker: found by hypothesis
 @settings(max_examples=300, deadline=None)
 @given(secret=_SECRET_TEXT, before=_NOISE, after=_NOISE,
        encode=st.sampled_from([str, lambda s: quote(s, safe=""), quote, quote_plus,
@@ -676,11 +677,11 @@ _NOISE = st.text(max_size=60)
                                lambda s: base64.b64encode(f"{ACCOUNT}:{s}".encode()).decode()]))
 def test_scrub_removes_every_form_of_a_secret(secret: str, before: str, after: str,
                                               encode: Callable[[str], str]) -> None:
-    from pulumi_twilio_conversations.core.scrub import credential_secrets, scrub
+    from pulumi_twilio_conversations.core.scrub import MARKERS, credential_secrets, scrub
 
     out = scrub(before + encode(secret) + after, credential_secrets(ACCOUNT, secret))
     assert secret not in out and encode(secret) not in out
-    assert "[redacted]" in out
+    assert any(marker in out for marker in MARKERS if marker)
 
 
 @settings(max_examples=200, deadline=None)

@@ -44,11 +44,17 @@ def _forms(secret: str) -> set[str]:
     return {f for f in forms if f}
 
 
+MARKERS = (REDACTED, "***", "\u2588\u2588\u2588")
+"""What replaces a secret: the first whose result holds no secret (an odd secret can hide in the
+marker and the text beside it; real tokens are hex)."""
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every secret, in every form from ``_forms``, replaced by ``[redacted]``.
 
     Pure. Any run of ``WINDOW`` characters of a form counts (a truncated echo); a secret shorter
-    than that is matched whole. Adjacent or overlapping hits become one ``[redacted]``.
+    than that is matched whole. Adjacent or overlapping hits become one ``[redacted]`` (or the next of
+    ``MARKERS`` when an odd secret would show again in the result).
     """
     forms = {f for s in secrets if s for f in _forms(s)}
     if not text or not forms:
@@ -62,13 +68,22 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
                 hit[i:i + k] = b"\x01" * k
     if not any(hit):
         return text
+    for marker in MARKERS:
+        out = _joined(text, hit, marker)
+        if not any(form in out for form in forms):
+            return out
+    return ""
+
+
+def _joined(text: str, hit: bytearray, marker: str) -> str:
+    """``text`` with each run of hit characters replaced by ``marker``."""
     out: list[str] = []
     i = 0
     while i < len(text):
         if hit[i]:
             while i < len(text) and hit[i]:
                 i += 1
-            out.append(REDACTED)
+            out.append(marker)
         else:
             out.append(text[i])
             i += 1
