@@ -1,4 +1,4 @@
-"""Every Pulumi project in this repository runs its program and its dynamic provider with one virtualenv.
+"""Every Python Pulumi project in this repository runs its program and its dynamic provider with one virtualenv.
 
 The Pulumi engine resolves ``runtime.options.virtualenv`` twice, by two different rules:
 
@@ -8,7 +8,7 @@ The Pulumi engine resolves ``runtime.options.virtualenv`` twice, by two differen
 
 A project with ``main:`` and a relative ``virtualenv`` therefore gets two different interpreters unless
 the layout makes both paths land on the same venv (pulumi/pulumi#7061). These tests compute both, as
-the engine does, for every ``Pulumi.yaml`` git tracks, and require both to be ``<repo>/.venv``: the venv
+the engine does, for every Python ``Pulumi.yaml`` git tracks, and require both to be ``<repo>/.venv``: the venv
 the README's set-up creates (``python3 -m venv .venv`` at the root of the checkout).
 """
 
@@ -32,6 +32,18 @@ def pulumi_projects() -> list[Path]:
     out = subprocess.run(["git", "ls-files", "-z", "*Pulumi.yaml"], cwd=REPO, capture_output=True, text=True,
                          timeout=60, check=True).stdout
     return [REPO / name for name in out.split("\0") if name]
+
+
+def python_projects() -> list[Path]:
+    """The tracked projects whose program is Python: only they have a virtualenv and a dynamic provider.
+    (examples/yaml and examples/typescript use the native plugin, which builds its own venv in
+    provider/venv.)"""
+    return [p for p in pulumi_projects() if runtime_name(p) == "python"]
+
+
+def runtime_name(pulumi_yaml: Path) -> str:
+    runtime = yaml.safe_load(pulumi_yaml.read_text())["runtime"]
+    return str(runtime["name"] if isinstance(runtime, dict) else runtime)
 
 
 def runtime_options(pulumi_yaml: Path) -> dict[str, Any]:
@@ -93,10 +105,10 @@ def launcher_venv(pulumi_yaml: Path) -> Path:
 def test_the_repository_has_pulumi_projects() -> None:
     projects = pulumi_projects()
     assert REPO / "Pulumi.yaml" in projects  # the quickstart's project, with main: examples/quickstart/
-    assert len(projects) >= 2
+    assert len(python_projects()) >= 2
 
 
-@pytest.mark.parametrize("pulumi_yaml", pulumi_projects(), ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize("pulumi_yaml", python_projects(), ids=lambda p: str(p.relative_to(REPO)))
 def test_program_and_provider_use_the_readme_venv(pulumi_yaml: Path) -> None:
     program = language_host_venv(pulumi_yaml).resolve()
     provider = launcher_venv(pulumi_yaml).resolve()

@@ -1,0 +1,557 @@
+"""The examples of the native plugin (examples/yaml, examples/typescript) agree with the plugin's schema.
+
+No Pulumi CLI runs here, so these tests check what can be checked without one:
+
+- each example's ``Pulumi.yaml`` parses and names its runtime; the plugin path it names resolves to
+  ``provider/``, a plugin directory (``PulumiPlugin.yaml``, runtime python);
+- the YAML program: every property path under ``properties:`` exists in the schema's resource inputs or
+  object types (camelCase), with the schema's type; required inputs are present; every ``${...}`` left
+  after Pulumi YAML's ``$$`` escape names config or a resource (so Twilio's placeholders are escaped);
+  its values are valid settings; its stack config is the bundled emulator's account;
+- each program's resource, with the values its language host would send (YAML: ``$$`` unescaped and
+  config substituted; TypeScript: index.ts's literals and config defaults), through the plugin over
+  gRPC against the emulator (tests/native_harness.py): created, then a preview with no changes; and the
+  README's migration from the dynamic resource (state delete, then import) leaves the live settings
+  untouched and the YAML program with nothing to change;
+- index.ts: a light parse of the object literal given to ``ServiceNotifications`` (keys, nesting,
+  literal kinds) against the schema, the import of the schema's nodejs package name, and, where a
+  TypeScript compiler is found, a type check against declarations built from the schema the way Pulumi's
+  nodejs code generator lays them out (pkg/codegen/nodejs). That proves the names and types index.ts
+  uses; it does not prove the SDK ``pulumi package add`` generates, which has not been built here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+import yaml
+from test_examples import decrypt
+
+from pulumi_twilio_conversations import NotificationSettings
+from pulumi_twilio_conversations.schema import package_schema
+
+from conftest import ACCOUNT, FAST_RETRIES
+from harness import ProviderServer, Secret, Stack
+from native_harness import PROVIDER_DIR, NativePlugin, NativeStack
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+YAML_DIR = EXAMPLES / "yaml"
+TS_DIR = EXAMPLES / "typescript"
+SCHEMA = package_schema()
+TOKEN = next(iter(SCHEMA["resources"]))
+RESOURCE = SCHEMA["resources"][TOKEN]
+PACKAGE = SCHEMA["name"]
+TYPE_FOR: dict[str, type | tuple[type, ...]] = {"string": str, "boolean": bool, "integer": int, "number": (int, float)}
+RUNTIMES = {"yaml": "yaml", "typescript": "nodejs"}
+
+
+def load(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text())
+    assert isinstance(data, dict), path
+    return data
+
+
+def runtime_name(project: dict[str, Any]) -> str:
+    runtime = project["runtime"]
+    return str(runtime["name"] if isinstance(runtime, dict) else runtime)
+
+
+def resolve_ref(spec: dict[str, Any]) -> dict[str, Any]:
+    """The object type a property's ``$ref`` names (``#/types/<token>``)."""
+    ref = spec["$ref"]
+    assert ref.startswith("#/types/"), ref
+    found = SCHEMA["types"][ref.removeprefix("#/types/")]
+    assert isinstance(found, dict)
+    return found
+
+
+def lib_sh() -> dict[str, Any]:
+    """What examples/lib.sh starts the emulator with: port, default account and token, and the
+    services of the default account (``--service IS...`` without ``@AC...``)."""
+    text = (EXAMPLES / "lib.sh").read_text()
+
+    def var(name: str) -> str:
+        match = re.search(rf"^{name}=(\S+)$", text, re.M)
+        assert match, name
+        return match.group(1)
+
+    return {"port": var("EMULATOR_PORT"), "account": var("DEFAULT_ACCOUNT"), "token": var("DEFAULT_TOKEN"),
+            "services": set(re.findall(r"--service (IS[0-9a-f]{32})(?!@)\b", text))}
+
+
+# --- both examples ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("example", "runtime"), RUNTIMES.items())
+def test_each_example_project_parses_and_names_its_runtime(example: str, runtime: str) -> None:
+    project = load(EXAMPLES / example / "Pulumi.yaml")
+    assert runtime_name(project) == runtime
+    assert re.fullmatch(r"[A-Za-z0-9_.-]+", project["name"])
+    assert (EXAMPLES / example / "run.sh").stat().st_mode & 0o111, "run.sh must be executable"
+
+
+def test_the_plugin_directory_is_what_the_language_host_runs() -> None:
+    plugin = load(PROVIDER_DIR / "PulumiPlugin.yaml")
+    assert runtime_name(plugin) == "python"
+    assert (PROVIDER_DIR / "__main__.py").is_file()  # run as `python <plugin dir> <engine address>`
+    pins = (PROVIDER_DIR / "requirements.txt").read_text()
+    assert re.search(r"^pulumi==\d+\.\d+\.\d+$", pins, re.M), "the plugin pins its pulumi version exactly"
+
+
+def test_yaml_program_names_the_plugin_by_path() -> None:
+    providers = load(YAML_DIR / "Pulumi.yaml")["plugins"]["providers"]
+    assert [p["name"] for p in providers] == [PACKAGE]  # the package name in the resource type tokens
+    assert (YAML_DIR / providers[0]["path"]).resolve() == PROVIDER_DIR.resolve()
+    assert (YAML_DIR / providers[0]["path"] / "PulumiPlugin.yaml").is_file()
+
+
+def test_typescript_project_records_the_plugin_path_under_packages() -> None:
+    """What `pulumi package add ../../provider` writes for a local directory (the path itself:
+    pkg/cmd/pulumi/packagecmd/package_add.go keeps a directory's path), committed so that `pulumi install`
+    regenerates the SDK in a fresh clone."""
+    spec = load(TS_DIR / "Pulumi.yaml")["packages"][PACKAGE]
+    source = spec if isinstance(spec, str) else spec["source"]
+    assert (TS_DIR / source).resolve() == PROVIDER_DIR.resolve()
+
+
+@pytest.mark.parametrize("example", RUNTIMES)
+def test_stack_config_is_the_bundled_emulators_default_account(example: str) -> None:
+    emulator = lib_sh()
+    project = load(EXAMPLES / example / "Pulumi.yaml")
+    stack_file = EXAMPLES / example / "Pulumi.dev.yaml"
+    config = load(stack_file)["config"]
+    variables = SCHEMA["config"]["variables"]
+    for key, value in config.items():
+        namespace, name = key.split(":", 1)
+        assert namespace == PACKAGE, key  # the plugin's config lives under its package name
+        assert name in variables, key
+        assert isinstance(value, dict) == bool(variables[name].get("secret")), f"{key}: secret iff the schema says"
+    assert config[f"{PACKAGE}:accountSid"] == emulator["account"]
+    assert decrypt(stack_file, config[f"{PACKAGE}:authToken"]["secure"]) == emulator["token"]
+    assert config[f"{PACKAGE}:baseUrl"] == f"http://127.0.0.1:{emulator['port']}"
+    assert project["config"]["serviceSid"]["default"] in emulator["services"]
+
+
+def test_typescript_project_ignores_what_is_generated() -> None:
+    ignored = (TS_DIR / ".gitignore").read_text().split()
+    assert {"/sdks/", "/node_modules/"} <= set(ignored)
+
+
+# --- the YAML program ---------------------------------------------------------------------------------
+
+def yaml_resources() -> dict[str, dict[str, Any]]:
+    resources = load(YAML_DIR / "Pulumi.yaml")["resources"]
+    found = {name: res for name, res in resources.items() if res["type"] == TOKEN}
+    assert found, f"no {TOKEN} in examples/yaml/Pulumi.yaml"
+    return found
+
+
+def walk(props: dict[str, Any], spec: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    """(path, value, property spec) for each property used, descending into object types; a name the
+    schema does not have fails here, with its path."""
+    for key, value in props.items():
+        path = f"{prefix}{key}"
+        assert key in spec, f"{path}: not in the schema (it has {sorted(spec)})"
+        prop = spec[key]
+        yield path, value, prop
+        if "$ref" in prop:
+            assert isinstance(value, dict), f"{path}: the schema's type is an object, got {value!r}"
+            yield from walk(value, resolve_ref(prop)["properties"], f"{path}.")
+
+
+def is_reference(value: Any) -> bool:
+    """A whole-value Pulumi YAML expression (``${serviceSid}``): its type is the thing referred to's."""
+    return isinstance(value, str) and re.fullmatch(r"\$\{[^}]+\}", value) is not None
+
+
+def test_yaml_properties_exist_in_the_schema_with_their_types() -> None:
+    config = load(YAML_DIR / "Pulumi.yaml")["config"]
+    for name, res in yaml_resources().items():
+        paths = []
+        for path, value, prop in walk(res["properties"], RESOURCE["inputProperties"]):
+            paths.append(path)
+            if "$ref" in prop:
+                continue
+            kind = prop["type"]
+            if is_reference(value):
+                target = value[2:-1]
+                assert target in config, f"{name}.{path}: {value} names no config"
+                assert config[target]["type"] == kind, f"{name}.{path}: {value} is not a {kind}"
+            else:
+                assert isinstance(value, TYPE_FOR[kind]) and not (kind != "boolean" and isinstance(value, bool)), (
+                    f"{name}.{path}: the schema's type is {kind}, got {value!r}")
+        # the program exercises nesting two levels deep, where a snake_case or misplaced key would hide
+        assert "newMessage.withMedia.template" in paths, paths
+
+
+def test_yaml_required_inputs_are_present() -> None:
+    for name, res in yaml_resources().items():
+        missing = set(RESOURCE["requiredInputs"]) - set(res["properties"])
+        assert not missing, f"{name}: missing {missing}"
+
+
+def interpolations(value: Any) -> Iterator[str]:
+    """The ``${...}`` Pulumi YAML would evaluate in a value (``$$`` is its escape for a literal ``$``)."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from interpolations(item)
+    elif isinstance(value, str):
+        yield from re.findall(r"\$\{([^}]*)\}", value.replace("$$", ""))
+
+
+def test_yaml_interpolations_name_config_or_resources_so_placeholders_are_escaped() -> None:
+    project = load(YAML_DIR / "Pulumi.yaml")
+    known = set(project["config"]) | set(project["resources"])
+    for name, res in yaml_resources().items():
+        for expr in interpolations(res["properties"]):
+            root = re.split(r"[.\[]", expr, maxsplit=1)[0]
+            assert root in known, (
+                f"{name}: ${{{expr}}} would be evaluated by Pulumi YAML; write $${{{expr}}} for Twilio's placeholder")
+    for output in project.get("outputs", {}).values():
+        for expr in interpolations({"v": output}):
+            resource, _, prop = expr.partition(".")
+            assert resource in project["resources"] and prop.split(".")[0] in RESOURCE["properties"], expr
+
+
+def to_snake(name: str) -> str:
+    return re.sub(r"[A-Z]", lambda m: "_" + m.group(0).lower(), name)
+
+
+def snake_keys(tree: dict[str, Any]) -> dict[str, Any]:
+    return {to_snake(k): snake_keys(v) if isinstance(v, dict) else v for k, v in tree.items()}
+
+
+def as_sent(value: Any, config: dict[str, Any]) -> Any:
+    """A value as the YAML language host sends it: ``$$`` unescaped, ``${configKey}`` substituted."""
+    if isinstance(value, dict):
+        return {k: as_sent(v, config) for k, v in value.items()}
+    if is_reference(value) and value[2:-1] in config:
+        return config[value[2:-1]]["default"]
+    return value.replace("$$", "$") if isinstance(value, str) else value
+
+
+def yaml_program() -> dict[str, dict[str, Any]]:
+    config = load(YAML_DIR / "Pulumi.yaml")["config"]
+    return {name: as_sent(res["properties"], config) for name, res in yaml_resources().items()}
+
+
+def test_yaml_values_are_valid_settings() -> None:
+    for name, props in yaml_program().items():
+        settings = NotificationSettings.model_validate(snake_keys(props))
+        assert settings.chat_service_sid == props["chatServiceSid"], name
+        assert "${MESSAGE}" in props["newMessage"]["template"]  # Twilio's placeholder, unescaped
+
+
+@pytest.fixture
+def native_config(emulator: Any) -> dict[str, Any]:
+    """The stack's provider config with the test emulator's account and URL (as test_examples.py swaps
+    in the emulator's URL), and the tests' fast retries."""
+    for props in yaml_program().values():
+        emulator.state.add_service(props["chatServiceSid"], ACCOUNT)
+    account, token = emulator.auth
+    config: dict[str, Any] = {f"{PACKAGE}:accountSid": account, f"{PACKAGE}:authToken": Secret(token),
+                              f"{PACKAGE}:baseUrl": emulator.url}
+    config.update({k.replace("twilio:", f"{PACKAGE}:"): v for k, v in FAST_RETRIES.items()})
+    return config
+
+
+def ts_literal_program() -> dict[str, dict[str, Any]]:
+    """index.ts's arguments as the Node.js SDK would send them: its literals, with ``config.require(KEY)``
+    as the project's default for KEY (index.ts's one resource is named by its first argument)."""
+    text, strings = ts_source()
+    named = re.search(r"ServiceNotifications\(\"@(\d+)\"", text)
+    assert named, "index.ts: ServiceNotifications has no literal name"
+    name = strings[int(named.group(1))]
+    config = load(TS_DIR / "Pulumi.yaml")["config"]
+
+    def plain(tree: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                out[key] = plain(value)
+            elif value[0] == "expression":
+                key_literal = re.fullmatch(r"config\.(?:require|get)\(\"@(\d+)\"\)", value[1])
+                assert key_literal, value
+                out[key] = config[strings[int(key_literal.group(1))]]["default"]
+            else:
+                out[key] = value[1]
+        return out
+
+    return {name: plain(ts_program()[1])}
+
+
+@pytest.mark.parametrize("example", RUNTIMES)
+def test_program_through_the_plugin(example: str, emulator: Any, native_config: dict[str, Any]) -> None:
+    """The example's resource, with the values its language host would send, through the plugin over gRPC
+    as the engine drives it, in the example's directory: created with the escaped placeholders arriving
+    as Twilio's, then a refresh and a preview with no changes, then destroyed."""
+    program = yaml_program() if example == "yaml" else ts_literal_program()
+    for props in program.values():
+        emulator.state.add_service(props["chatServiceSid"], ACCOUNT)
+    with NativePlugin(native_config, cwd=EXAMPLES / example) as plugin:
+        served = plugin.get_schema()  # what the language host and `pulumi package add` load: the same names
+        for props in program.values():
+            assert list(walk(props, served["resources"][TOKEN]["inputProperties"]))
+        stack = NativeStack(plugin)
+        assert stack.up(program).steps == dict.fromkeys(program, "create")
+        for name, props in program.items():
+            live = emulator.settings(props["chatServiceSid"])
+            assert live["new_message"]["template"] == "${PARTICIPANT}: ${MESSAGE}"
+            assert live["new_message"]["with_media"] == {"enabled": True,
+                                                         "template": "${PARTICIPANT} sent ${MEDIA_COUNT} files"}
+            assert stack.outputs(name)["accountSid"] == emulator.auth[0]
+        assert stack.preview(program, refresh=True).changes == {}
+        stack.destroy()
+
+
+def test_migrating_from_the_dynamic_resource_changes_nothing_at_twilio(
+        emulator: Any, native_config: dict[str, Any]) -> None:
+    """The README's migration: the dynamic resource made the settings; `pulumi state delete` forgets it
+    (no provider call); `pulumi import` through the plugin adopts them; the YAML program then has nothing
+    to change, and no request but reads reached Twilio after the dynamic `up`."""
+    program = yaml_program()
+    account, token = emulator.auth
+    dynamic_config = {"twilio:accountSid": account, "twilio:authToken": Secret(token), "twilio:baseUrl": emulator.url}
+    dynamic_config.update(FAST_RETRIES)
+    with ProviderServer(dynamic_config) as server:
+        dynamic = Stack(server)
+        dynamic.up({name: snake_keys(props) for name, props in program.items()})
+    before = {props["chatServiceSid"]: emulator.settings(props["chatServiceSid"]) for props in program.values()}
+    emulator.clear_requests()
+
+    dynamic.state.clear()  # pulumi state delete <urn>: the engine edits the state file, calls no provider
+    with NativePlugin(native_config, cwd=YAML_DIR) as plugin:
+        native = NativeStack(plugin)
+        for name, props in program.items():
+            native.import_(name, props["chatServiceSid"])
+            assert native.last_import_failures == []
+        assert native.preview(program).changes == {}
+    assert {r.method for r in emulator.api_requests()} == {"GET"}
+    assert {sid: emulator.settings(sid) for sid in before} == before
+
+
+# --- the TypeScript program ---------------------------------------------------------------------------
+
+_TOKEN = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`(?:[^`\\]|\\.)*`', re.S)
+
+
+def ts_source() -> tuple[str, list[str]]:
+    """index.ts with comments removed and each string literal replaced by ``"@<n>"`` (its text in the list),
+    in one left-to-right pass, so that a quote in a comment or a ``//`` in a string is read as TypeScript
+    reads it."""
+    strings: list[str] = []
+
+    def mask(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token.startswith("/"):
+            return ""
+        strings.append(token[1:-1])
+        return f'"@{len(strings) - 1}"'
+
+    return _TOKEN.sub(mask, (TS_DIR / "index.ts").read_text()), strings
+
+
+def parse_object(text: str, pos: int, strings: list[str]) -> tuple[dict[str, Any], int]:
+    """A TypeScript object literal of ``key: value`` entries starting at ``text[pos] == "{"``: nested
+    literals become dicts, string literals ("string", text), true/false ("boolean", value), anything
+    else ("expression", source). Enough for index.ts; not a TypeScript parser (no spreads, computed keys
+    or shorthand properties: those fail the parse)."""
+    assert text[pos] == "{"
+    pos += 1
+    tree: dict[str, Any] = {}
+    while True:
+        pos = len(text) - len(text[pos:].lstrip(" \t\r\n,"))
+        if text[pos] == "}":
+            return tree, pos + 1
+        match = re.compile(r"([A-Za-z_$][A-Za-z0-9_$]*)\s*:\s*").match(text, pos)
+        assert match, f"index.ts: cannot read an entry at {text[pos:pos + 40]!r}"
+        key, pos = match.group(1), match.end()
+        if text[pos] == "{":
+            tree[key], pos = parse_object(text, pos, strings)
+            continue
+        depth, start = 0, pos
+        while depth or text[pos] not in ",}":
+            depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(text[pos], 0)
+            pos += 1
+        raw = text[start:pos].strip()
+        literal = re.fullmatch(r'"@(\d+)"', raw)
+        if literal:
+            tree[key] = ("string", strings[int(literal.group(1))])
+        elif raw in ("true", "false"):
+            tree[key] = ("boolean", raw == "true")
+        else:
+            tree[key] = ("expression", raw)
+
+
+def ts_program() -> tuple[str, dict[str, Any], str]:
+    """(the module index.ts imports the SDK from, the arguments given to ServiceNotifications, the
+    variable holding it)."""
+    text, strings = ts_source()
+    imports = re.findall(r'import \* as (\w+) from "@(\d+)"', text)
+    sdk = [(alias, strings[int(n)]) for alias, n in imports if strings[int(n)] != "@pulumi/pulumi"]
+    assert len(sdk) == 1, imports
+    alias, module = sdk[0]
+    call = re.search(rf"const (\w+) = new {alias}\.ServiceNotifications\(\"@\d+\",\s*", text)
+    assert call, "index.ts: no `const x = new <sdk>.ServiceNotifications(\"name\", {...})`"
+    args, _ = parse_object(text, call.end(), strings)
+    return module, args, call.group(1)
+
+
+def test_typescript_imports_the_sdk_by_the_schemas_nodejs_package_name() -> None:
+    module, _, _ = ts_program()
+    assert module == SCHEMA["language"]["nodejs"]["packageName"]
+    # the dependency `pulumi package add` links (npm pkg set dependencies[<name>]=file:sdks/<package>)
+    package_json = json.loads((TS_DIR / "package.json").read_text())
+    assert package_json["dependencies"][module] == f"file:sdks/{PACKAGE}"
+
+
+def check_ts_tree(tree: dict[str, Any], spec: dict[str, Any], prefix: str = "") -> list[str]:
+    paths = []
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        assert key in spec, f"index.ts: {path} is not in the schema (it has {sorted(spec)})"
+        paths.append(path)
+        prop = spec[key]
+        if "$ref" in prop:
+            assert isinstance(value, dict), f"index.ts: {path} must be an object literal"
+            paths += check_ts_tree(value, resolve_ref(prop)["properties"], f"{path}.")
+            continue
+        kind, literal = value
+        if kind == "expression":  # only config.require / config.get, which give strings
+            assert prop["type"] == "string" and re.fullmatch(r"config\.(require|get)\(\"@\d+\"\)", literal), (
+                f"index.ts: {path} = {literal}")
+        else:
+            assert kind == prop["type"], f"index.ts: {path} is a {kind}, the schema says {prop['type']}"
+    return paths
+
+
+def test_typescript_arguments_use_only_schema_names_and_types() -> None:
+    _, args, _ = ts_program()
+    paths = check_ts_tree(args, RESOURCE["inputProperties"])
+    assert "newMessage.withMedia.template" in paths
+    assert set(RESOURCE["requiredInputs"]) <= set(args)
+
+
+def test_typescript_reads_only_schema_outputs() -> None:
+    text, _ = ts_source()
+    _, _, variable = ts_program()
+    used = set(re.findall(rf"\b{variable}\.(\w+)", text))
+    assert used and used <= set(RESOURCE["properties"]), used
+
+
+# --- type-checking index.ts against declarations built from the schema ---------------------------------
+
+_TS_TYPES = {"string": "string", "boolean": "boolean", "integer": "number", "number": "number"}
+PULUMI_D_TS = """\
+// The few declarations of @pulumi/pulumi that index.ts and the SDK's declarations use.
+export interface Output<T> { apply<U>(f: (t: T) => U): Output<U>; }
+export type Input<T> = T | Promise<T> | Output<T>;
+export interface ResourceOptions { protect?: boolean; }
+export interface CustomResourceOptions extends ResourceOptions { provider?: ProviderResource; import?: string; }
+export declare class Config {
+    constructor(name?: string); require(key: string): string; get(key: string): string | undefined;
+}
+export declare class CustomResource { protected constructor(); }
+export declare class ProviderResource extends CustomResource {}
+"""
+
+
+def _ts_type(prop: dict[str, Any], ns: str, suffix: str) -> str:
+    if "$ref" in prop:
+        return f"{ns}.{prop['$ref'].rsplit(':', 1)[1]}{suffix}"
+    return _TS_TYPES[prop["type"]]
+
+
+def sdk_d_ts() -> str:
+    """The SDK's declarations as pkg/codegen/nodejs lays them out for an ``index`` module: a class per
+    resource with ``pulumi.Output`` properties and an ``<Name>Args`` interface of ``pulumi.Input``s
+    (optional unless required), object types as ``types.input.<Name>Args`` / ``types.output.<Name>``,
+    and ``Provider`` / ``ProviderArgs`` from the provider's inputs."""
+    out = ['import * as pulumi from "@pulumi/pulumi";']
+
+    def members(props: dict[str, Any], required: set[str], wrap: str, ns: str, suffix: str) -> str:
+        """``name?: wrap<type>;`` per property (``wrap`` empty: the bare type, as output types are)."""
+        out = ""
+        for name, prop in props.items():
+            kind = _ts_type(prop, ns, suffix)
+            out += f" {name}{'' if name in required else '?'}: {f'{wrap}<{kind}>' if wrap else kind};"
+        return out
+
+    inputs, outputs = [], []
+    for token, spec in SCHEMA["types"].items():
+        name, required = token.rsplit(":", 1)[1], set(spec.get("required", []))
+        inputs.append(f"export interface {name}Args {{"
+                      f"{members(spec['properties'], required, 'pulumi.Input', 'input', 'Args')} }}")
+        outputs.append(f"export interface {name} {{{members(spec['properties'], required, '', 'output', '')} }}")
+    out.append("export declare namespace types {")
+    out.append(" export namespace input { " + " ".join(inputs) + " }")
+    out.append(" export namespace output { " + " ".join(outputs) + " }")
+    out.append("}")
+    for token, spec in SCHEMA["resources"].items():
+        name = token.rsplit(":", 1)[1]
+        props = "".join(f" readonly {k}: pulumi.Output<{_ts_type(p, 'types.output', '')}>;"
+                        for k, p in spec["properties"].items())
+        out.append(f"export declare class {name} extends pulumi.CustomResource {{ constructor(name: string, "
+                   f"args: {name}Args, opts?: pulumi.CustomResourceOptions);{props} }}")
+        args = members(spec["inputProperties"], set(spec["requiredInputs"]), "pulumi.Input", "types.input", "Args")
+        out.append(f"export interface {name}Args {{{args} }}")
+    provider = SCHEMA["provider"]["inputProperties"]
+    out.append("export declare class Provider extends pulumi.ProviderResource { constructor(name: string, "
+               "args?: ProviderArgs, opts?: pulumi.ResourceOptions); }")
+    out.append(f"export interface ProviderArgs {{{members(provider, set(), 'pulumi.Input', '', '')} }}")
+    return "\n".join(out) + "\n"
+
+
+def find_tsc() -> Optional[str]:
+    for candidate in (shutil.which("tsc"), TS_DIR / "node_modules" / ".bin" / "tsc",
+                      REPO / "tests" / ".cache" / "typescript" / "node_modules" / ".bin" / "tsc"):
+        if candidate and os.access(candidate, os.X_OK) and shutil.which("node"):
+            return str(candidate)
+    return None
+
+
+def type_check(tmp_path: Path, index_ts: str) -> subprocess.CompletedProcess[str]:
+    tsc = find_tsc()
+    if tsc is None:
+        pytest.skip("no TypeScript compiler: `npm install --prefix tests/.cache/typescript typescript@5` "
+                    "(or run examples/typescript/run.sh, whose npm install brings one) enables this check")
+    module = SCHEMA["language"]["nodejs"]["packageName"]
+    for name, text in {"@pulumi/pulumi": PULUMI_D_TS, module: sdk_d_ts()}.items():
+        (tmp_path / "node_modules" / name).mkdir(parents=True)
+        (tmp_path / "node_modules" / name / "index.d.ts").write_text(text)
+    (tmp_path / "index.ts").write_text(index_ts)
+    shutil.copy(TS_DIR / "tsconfig.json", tmp_path / "tsconfig.json")
+    return subprocess.run([tsc, "-p", "tsconfig.json", "--noEmit", "--pretty", "false"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_index_ts_type_checks_against_the_schema(tmp_path: Path) -> None:
+    result = type_check(tmp_path, (TS_DIR / "index.ts").read_text())
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("old", "new", "errors"), [
+    # a misspelt nested name: TS2353 "Object literal may only specify known properties"
+    ("badgeCountEnabled:", "badgeCountEnable:", ("TS2353", "TS2561")),
+    # a boolean where the schema has a string: TS2322 "Type 'boolean' is not assignable"
+    ('sound: "ring"', "sound: true", ("TS2322",)),
+    # the required input misspelt: TS2561 "Did you mean to write 'chatServiceSid'?"
+    ("chatServiceSid: ", "chatServiceSidx: ", ("TS2353", "TS2561")),
+])
+def test_the_type_check_catches_a_wrong_name_or_type(tmp_path: Path, old: str, new: str,
+                                                     errors: tuple[str, ...]) -> None:
+    """The type check has teeth: index.ts with one name or type wrong fails it."""
+    source = (TS_DIR / "index.ts").read_text()
+    assert old in source
+    result = type_check(tmp_path, source.replace(old, new, 1))
+    assert result.returncode != 0, "the broken index.ts type-checked"
+    assert re.findall(r"error (TS\d+)", result.stdout) and set(re.findall(r"error (TS\d+)", result.stdout)) <= set(
+        errors), result.stdout
