@@ -36,7 +36,7 @@ import yaml
 from test_examples import decrypt
 
 from pulumi_twilio_conversations import NotificationSettings
-from pulumi_twilio_conversations.schema import package_schema
+from pulumi_twilio_conversations.native.schema import package_schema
 
 from conftest import ACCOUNT, FAST_RETRIES
 from harness import ProviderServer, Secret, Stack
