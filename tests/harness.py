@@ -29,6 +29,7 @@ from pulumi.output import Unknown
 from pulumi.runtime._serialization import _serialize
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN, _special_secret_sig, _special_sig_key
+from typing_extensions import Self
 
 from pulumi_twilio_conversations import ServiceNotificationsProvider
 from pulumi_twilio_conversations.dynamic.resource import _as_input
@@ -99,7 +100,79 @@ class CheckFailed(Exception):
         super().__init__("; ".join(f"{p or '<resource>'}: {r}" for p, r in failures))
 
 
-class ProviderServer:
+class PluginProcess:
+    """A provider plugin process and its gRPC channel: the plumbing both front ends' harnesses share.
+
+    The engine reads the port from the plugin's first line on stdout (plugin.go parsePort) and talks
+    ResourceProvider over gRPC; stderr is collected for the tests to read.
+    """
+
+    process: subprocess.Popen[bytes]
+
+    def _launch(self, argv: list[str], cwd: Path, env: Mapping[str, str], what: str) -> None:
+        self.process = subprocess.Popen(argv, cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().decode().strip()
+        if not line.isdigit():
+            err = self.process.stderr.read().decode() if self.process.stderr else ""
+            raise RuntimeError(f"{what} did not start: {line!r} {err}")
+        self.port = int(line)
+        self._stderr: list[str] = []
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
+        self.calls: list[str] = []
+        """Every RPC made, in order."""
+        self._calls_lock = threading.Lock()
+
+    def _drain(self) -> None:
+        assert self.process.stderr is not None
+        for raw in self.process.stderr:
+            self._stderr.append(raw.decode(errors="replace"))
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self._stderr)
+
+    def stop(self) -> None:
+        self.channel.close()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.stop()
+
+    def _record(self, method: str) -> None:
+        with self._calls_lock:
+            self.calls.append(method)
+
+    def _rpc(self, method: str, request: Any) -> Any:
+        self._record(method)
+        try:
+            return getattr(self.stub, method)(request, timeout=120)
+        except grpc.RpcError as err:
+            raise ProviderError(err.details()) from None
+
+    def _rpc_tolerant(self, method: str, request: Any) -> Any:
+        """A call the engine makes but tolerates as UNIMPLEMENTED (provider_plugin.go treats
+        Unimplemented as 'not supported': the dynamic server has no Handshake, CheckConfig or DiffConfig)."""
+        self._record(method)
+        try:
+            return getattr(self.stub, method)(request, timeout=120)
+        except grpc.RpcError as err:
+            if err.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise ProviderError(err.details()) from None
+            return None
+
+
+class ProviderServer(PluginProcess):
     """The dynamic-provider process, started and configured like the engine does it.
 
     ``cwd``: the program's directory, where the engine starts every plugin (pkg/engine/project.go
@@ -117,23 +190,7 @@ class ProviderServer:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO")}
         full_env.update({"PULUMI_PROJECT": "harness", "PYTHONUNBUFFERED": "1"})
         full_env.update(env or {})
-        self.process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic"],
-            cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().decode().strip()
-        if not line.isdigit():
-            err = self.process.stderr.read().decode() if self.process.stderr else ""
-            raise RuntimeError(f"provider server did not start: {line!r} {err}")
-        self.port = int(line)
-        self._stderr: list[str] = []
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-        self.calls: list[str] = []
-        """Every RPC made, in order."""
+        self._launch([sys.executable, "-u", "-m", "pulumi.dynamic"], cwd, full_env, "provider server")
         self._start(dict(config or {}), None if old_config is None else dict(old_config), run_program)
 
     def _start(self, config: dict[str, Any], old_config: Optional[dict[str, Any]], run_program: bool) -> None:
@@ -153,47 +210,6 @@ class ProviderServer:
                 urn=PROVIDER_URN, id="default", olds=to_struct(_wire_config(old_config)),
                 news=to_struct(_wire_config(config)), old_inputs=to_struct(_wire_config(old_config))))
         self.configure(config)
-
-    def _drain(self) -> None:
-        assert self.process.stderr is not None
-        for raw in self.process.stderr:
-            self._stderr.append(raw.decode(errors="replace"))
-
-    @property
-    def stderr(self) -> str:
-        return "".join(self._stderr)
-
-    def stop(self) -> None:
-        self.channel.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-    def __enter__(self) -> ProviderServer:
-        return self
-
-    def __exit__(self, *_exc: Any) -> None:
-        self.stop()
-
-    def _rpc(self, method: str, request: Any) -> Any:
-        self.calls.append(method)
-        try:
-            return getattr(self.stub, method)(request, timeout=120)
-        except grpc.RpcError as err:
-            raise ProviderError(err.details()) from None
-
-    def _rpc_tolerant(self, method: str, request: Any) -> Any:
-        """A call the engine makes but tolerates as UNIMPLEMENTED (the dynamic server has no Handshake,
-        CheckConfig or DiffConfig: provider_plugin.go treats Unimplemented as 'not supported')."""
-        self.calls.append(method)
-        try:
-            return getattr(self.stub, method)(request, timeout=120)
-        except grpc.RpcError as err:
-            if err.code() != grpc.StatusCode.UNIMPLEMENTED:
-                raise ProviderError(err.details()) from None
-            return None
 
     # One method per RPC; props are plain dicts (Unknown() for unknowns).
     def configure(self, config: Mapping[str, Any]) -> None:

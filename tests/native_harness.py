@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import threading
 from collections.abc import Mapping
@@ -28,14 +27,16 @@ from typing import Any, Optional
 
 import grpc
 from google.protobuf import empty_pb2
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2
 
 from harness import (
     QUICKSTART_DIR,
     ROOT,
     CheckFailed,
+    PluginProcess,
     ProviderError,
     Secret,
+    StateEntry,
     apply_ignore_changes,
     from_struct,
     to_struct,
@@ -107,7 +108,7 @@ def _wire_config(config: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class NativePlugin:
+class NativePlugin(PluginProcess):
     """The plugin process, started like the language host starts a Python plugin directory, then
     handshaken and configured like the engine does it.
 
@@ -126,29 +127,15 @@ class NativePlugin:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO")}
         full_env.update({"PULUMI_PROJECT": "native", "PULUMI_CONFIG": json.dumps(_plain_config(config or {}))})
         full_env.update(env or {})
-        self.process = subprocess.Popen(
-            [sys.executable, str(PROVIDER_DIR), self.engine.address],
-            cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().decode().strip()
-        if not line.isdigit():
-            err = self.process.stderr.read().decode() if self.process.stderr else ""
+        try:
+            self._launch([sys.executable, str(PROVIDER_DIR), self.engine.address], cwd, full_env, "plugin")
+        except BaseException:
             self.engine.stop()
-            raise RuntimeError(f"plugin did not start: {line!r} {err}")
-        self.port = int(line)
-        self._stderr: list[str] = []
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
-        self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-        self.calls: list[str] = []
-        """Every RPC made, in order."""
+            raise
         self.check_config_failures: list[tuple[str, str]] = []
         self.accept_secrets: Optional[bool] = None
         """Configure's answer: False means the engine sends secret inputs unwrapped and marks the outputs
         of the same names secret itself (provider_plugin.go Configure, then annotateSecrets)."""
-        self._calls_lock = threading.Lock()
         if configure:
             try:
                 self._start(dict(config or {}), None if old_config is None else dict(old_config), run_program)
@@ -179,49 +166,9 @@ class NativePlugin:
                 news=to_struct(_wire_config(config)), old_inputs=to_struct(_wire_config(old_config))))
         self.configure(config)
 
-    def _drain(self) -> None:
-        assert self.process.stderr is not None
-        for raw in self.process.stderr:
-            self._stderr.append(raw.decode(errors="replace"))
-
-    @property
-    def stderr(self) -> str:
-        return "".join(self._stderr)
-
     def stop(self) -> None:
-        self.channel.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        super().stop()
         self.engine.stop()
-
-    def __enter__(self) -> NativePlugin:
-        return self
-
-    def __exit__(self, *_exc: Any) -> None:
-        self.stop()
-
-    def _record(self, method: str) -> None:
-        with self._calls_lock:
-            self.calls.append(method)
-
-    def _rpc(self, method: str, request: Any) -> Any:
-        self._record(method)
-        try:
-            return getattr(self.stub, method)(request, timeout=120)
-        except grpc.RpcError as err:
-            raise ProviderError(err.details()) from None
-
-    def _rpc_tolerant(self, method: str, request: Any) -> Any:
-        self._record(method)
-        try:
-            return getattr(self.stub, method)(request, timeout=120)
-        except grpc.RpcError as err:
-            if err.code() != grpc.StatusCode.UNIMPLEMENTED:
-                raise ProviderError(err.details()) from None
-            return None
 
     # One method per RPC; props are plain dicts in schema names (Unknown() for unknowns).
     def get_schema(self) -> dict[str, Any]:
@@ -272,15 +219,8 @@ def _plain_config(config: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v.value if isinstance(v, Secret) else v for k, v in config.items()}
 
 
-@dataclass
-class Entry:
-    id: str
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-    secrets: frozenset[str] = frozenset()
-    """Top-level keys the engine stores as secrets: those whose input was secret."""
-    retain_on_delete: bool = False
-    """Stored from the resource's options; DeleteStep.Apply reads it from the old state (step.go)."""
+Entry = StateEntry
+"""A resource in the stack's state: the same record as the dynamic harness keeps."""
 
 
 @dataclass
