@@ -5,6 +5,7 @@ the class name. The class lives in ``dynamic/provider.py``; it keeps this path a
 so that state written by any version, and every new one, names the same place.
 """
 
-from .dynamic.provider import PROVIDER_KEY, ProviderConfigError, ServiceNotificationsProvider
+from .core.config import ProviderConfigError
+from .dynamic.provider import PROVIDER_KEY, ServiceNotificationsProvider
 
 __all__ = ["PROVIDER_KEY", "ProviderConfigError", "ServiceNotificationsProvider"]

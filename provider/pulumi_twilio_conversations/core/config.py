@@ -108,6 +108,10 @@ def where(namespace: str, *keys: str) -> str:
     ) + ")"
 
 
+class ProviderConfigError(Exception):
+    """The provider cannot talk to Twilio: missing credentials or a bad endpoint setting."""
+
+
 @dataclass(frozen=True)
 class ProviderSettings:
     """What the provider needs to talk to Twilio. Lives only in the provider process's memory."""
@@ -117,6 +121,17 @@ class ProviderSettings:
     http: Optional[HttpSettings]
     problem: Optional[str]
     """Why the settings are unusable (missing credentials, bad URL), in words naming the keys."""
+
+    @property
+    def failure(self) -> Optional[str]:
+        """The problem as both front ends report it at check, or None."""
+        return f"Twilio provider settings: {self.problem}" if self.problem else None
+
+    def usable(self) -> tuple[Credentials, HttpSettings]:
+        """The credentials and HTTP settings; ProviderConfigError when they are not usable."""
+        if self.problem or self.credentials is None or self.http is None:
+            raise ProviderConfigError(self.failure)
+        return self.credentials, self.http
 
 
 def _lookup(config: Mapping[str, Any], env: Mapping[str, str], namespace: str, key: str) -> Optional[str]:

@@ -22,7 +22,6 @@ from .scrub import credential_secrets, scrub
 from .wire import (
     SETTINGS_KEYS,
     MalformedResponse,
-    changed_paths,
     default_settings,
     from_api,
     to_form,
@@ -69,15 +68,10 @@ def create(client: TwilioClient, credentials: Credentials, props: Mapping[str, A
 
 
 def update(
-    client: TwilioClient, credentials: Credentials, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]
-) -> Optional[dict[str, Any]]:
-    """One POST carrying only the settings that differ from the live ones (olds are outputs).
-
-    None when nothing differs: no request is made and the old outputs stand.
-    """
-    changed = changed_paths(olds, news)
-    if not changed:
-        return None
+    client: TwilioClient, credentials: Credentials, id_: str, news: Mapping[str, Any], changed: list[str]
+) -> dict[str, Any]:
+    """One POST carrying only the ``changed`` settings (``changed_paths`` of the live outputs and the
+    new inputs; the front ends make no request at all when it is empty)."""
     body = client.update(id_, credentials, to_form(news, only=changed), "update")
     return outputs(id_, body, "update", credentials)
 

@@ -38,6 +38,7 @@ from ..core.client import Credentials, TwilioClient, TwilioError
 from ..core.config import (
     CONFIG_KEYS,
     DEFAULT_NAMESPACE,
+    ProviderConfigError,
     ProviderSettings,
     check_namespace,
     resolve,
@@ -60,10 +61,6 @@ def _user_facing(method: _F) -> _F:
             raise err.with_traceback(None) from None
 
     return cast(_F, wrapper)
-
-
-class ProviderConfigError(Exception):
-    """The provider cannot talk to Twilio: missing credentials or a bad endpoint setting."""
 
 
 class ServiceNotificationsProvider(ResourceProvider):
@@ -102,16 +99,14 @@ class ServiceNotificationsProvider(ResourceProvider):
         return settings
 
     def _connection(self) -> tuple[TwilioClient, Credentials]:
-        settings = self._resolved()
-        if settings.problem or settings.credentials is None or settings.http is None:
-            raise ProviderConfigError(f"Twilio provider settings: {settings.problem}")
+        credentials, http = self._resolved().usable()
         lock = self.__dict__.setdefault("_lock", threading.Lock())
         with lock:
             client: Optional[TwilioClient] = self.__dict__.get("_client")
             if client is None:
-                client = TwilioClient(settings.http)
+                client = TwilioClient(http)
                 self.__dict__["_client"] = client
-        return client, settings.credentials
+        return client, credentials
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -120,9 +115,9 @@ class ServiceNotificationsProvider(ResourceProvider):
         props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
         inputs, problems = validate_settings(props)
         failures = [CheckFailure(p.field, p.reason) for p in problems]
-        settings = self._resolved()
-        if settings.problem:
-            failures.append(CheckFailure("", f"Twilio provider settings: {settings.problem}"))
+        failure = self._resolved().failure
+        if failure:
+            failures.append(CheckFailure("", failure))
         if failures:
             return CheckResult(props, failures)
         # Template warnings are the program's (dynamic/resource.py): there they become warnings on the resource.
@@ -164,11 +159,11 @@ class ServiceNotificationsProvider(ResourceProvider):
     @_user_facing
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """One POST carrying only the settings that differ from the live ones."""
-        if not changed_paths(olds, news):  # no request at all
+        changed = changed_paths(olds, news)
+        if not changed:  # no request at all
             return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
         client, credentials = self._connection()
-        outs = operations.update(client, credentials, id_, olds, news)
-        return UpdateResult(outs if outs is not None else {k: v for k, v in olds.items() if k != PROVIDER_KEY})
+        return UpdateResult(operations.update(client, credentials, id_, news, changed))
 
     @_user_facing
     def delete(self, id_: str, props: dict[str, Any]) -> None:

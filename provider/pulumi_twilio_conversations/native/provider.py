@@ -62,7 +62,7 @@ from pulumi.provider.experimental.provider import (
 from .._version import __version__
 from ..core import operations
 from ..core.client import Credentials, TwilioClient, TwilioError
-from ..core.config import CONFIG_KEYS, ProviderSettings, resolve
+from ..core.config import CONFIG_KEYS, ProviderConfigError, ProviderSettings, resolve
 from ..core.models import _is_deferred
 from ..core.templates import template_warnings
 from ..core.validation import validate_settings
@@ -88,10 +88,6 @@ WORKERS = 16
 """Calls to Twilio in flight at once: the HTTP pool (core/client.py, ``pool_maxsize=16``) matches it."""
 
 _T = TypeVar("_T")
-
-
-class ProviderConfigError(Exception):
-    """The provider cannot talk to Twilio: missing credentials or a bad endpoint setting."""
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -196,12 +192,10 @@ class ServiceNotificationsNative(Provider):
         return self._settings
 
     def _connection(self) -> tuple[TwilioClient, Credentials]:
-        settings = self._resolved()
-        if settings.problem or settings.credentials is None or settings.http is None:
-            raise ProviderConfigError(f"Twilio provider settings: {settings.problem}")
+        credentials, http = self._resolved().usable()
         if self._client is None:
-            self._client = TwilioClient(settings.http)
-        return self._client, settings.credentials
+            self._client = TwilioClient(http)
+        return self._client, credentials
 
     async def _warn(self, urn: str, message: str) -> None:
         """A warning on the resource: the engine's Log service with its URN (pkg/host/host_server.go Log)."""
@@ -230,8 +224,8 @@ class ServiceNotificationsNative(Provider):
         config = to_plain(request.new_inputs)
         if any(_is_deferred(config.get(key)) for key in CONFIG_KEYS):
             return CheckResponse(inputs=request.new_inputs)  # known only at `up`: checked by Configure then
-        settings = resolve_config(config, self._env)
-        failures = [CheckFailure("", f"Twilio provider settings: {settings.problem}")] if settings.problem else []
+        failure = resolve_config(config, self._env).failure
+        failures = [CheckFailure("", failure)] if failure else []
         return CheckResponse(inputs=request.new_inputs, failures=failures)
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
@@ -251,9 +245,9 @@ class ServiceNotificationsNative(Provider):
                     for path in snake_spelled(news)]
         inputs, problems = validate_settings(snake_tree(news))
         failures += [CheckFailure(to_camel(p.field), camel_words(p.reason)) for p in problems]
-        settings = self._resolved()
-        if settings.problem:
-            failures.append(CheckFailure("", f"Twilio provider settings: {settings.problem}"))
+        failure = self._resolved().failure
+        if failure:
+            failures.append(CheckFailure("", failure))
         if failures:
             return CheckResponse(inputs=request.new_inputs, failures=failures)
         for warning in template_warnings(inputs):
@@ -301,11 +295,12 @@ class ServiceNotificationsNative(Provider):
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         olds = snake_tree(to_plain(request.olds))
         news = _apply_ignore_changes(olds, snake_tree(to_plain(request.news)), list(request.ignore_changes))
-        if not changed_paths(olds, news):
+        changed = changed_paths(olds, news)
+        if not changed:  # no request at all
             return UpdateResponse(properties=request.olds)
         client, credentials = self._connection()
-        outs = await self._blocking(operations.update, client, credentials, request.resource_id, olds, news)
-        return UpdateResponse(properties=request.olds if outs is None else to_property_values(camel_tree(outs)))
+        outs = await self._blocking(operations.update, client, credentials, request.resource_id, news, changed)
+        return UpdateResponse(properties=to_property_values(camel_tree(outs)))
 
     async def delete(self, request: DeleteRequest) -> None:
         props = snake_tree(to_plain(request.properties))
