@@ -206,3 +206,14 @@ class NotificationSettings(_Settings):
 def fields_of(model: BaseModel) -> dict[str, Any]:
     """A model's fields as a shallow dict (nested models and Outputs left as they are)."""
     return {name: getattr(model, name) for name in type(model).model_fields}
+
+
+def nested_model(field: Any) -> Optional[type[BaseModel]]:
+    """The settings model a field holds (``NewMessage`` for ``new_message``), or None for a scalar."""
+    for meta in field.metadata:
+        if isinstance(meta, _OrDeferred):
+            args = getattr(meta.inner, "__args__", (meta.inner,))
+            for arg in args:
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    return arg
+    return None

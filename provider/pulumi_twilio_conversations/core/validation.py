@@ -20,8 +20,8 @@ from .models import (
     MAX_NESTING,
     NotificationSettings,
     _is_deferred,
-    _OrDeferred,
     fields_of,
+    nested_model,
 )
 from .wire import canonical_settings
 
@@ -71,12 +71,7 @@ def _fields_of(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
         field = current.model_fields.get(part) if current is not None else None
         if field is None:
             return []
-        nested = None
-        for meta in field.metadata:
-            if isinstance(meta, _OrDeferred):
-                args = getattr(meta.inner, "__args__", (meta.inner,))
-                nested = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
-        current = nested
+        current = nested_model(field)
     return list(current.model_fields) if current is not None else []
 
 

@@ -23,13 +23,13 @@ import inspect
 import re
 from collections.abc import Mapping
 from functools import cache
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel
 
 from .._version import __version__
 from ..core.config import _NUMBERS, CONFIG_KEYS, DEFAULT_NAMESPACE, env_name
-from ..core.models import NotificationSettings, _OrDeferred
+from ..core.models import NotificationSettings, nested_model
 from ..core.templates import PLACEHOLDERS, describe
 from ..core.wire import WIRE_FIELDS
 
@@ -124,17 +124,6 @@ def camel_words(text: str) -> str:
 # The models, walked once.
 
 
-def _nested_model(field: Any) -> Optional[type[BaseModel]]:
-    """The settings model a field holds (``NewMessage`` for ``new_message``), or None for a scalar."""
-    for meta in field.metadata:
-        if isinstance(meta, _OrDeferred):
-            args = getattr(meta.inner, "__args__", (meta.inner,))
-            for arg in args:
-                if isinstance(arg, type) and issubclass(arg, BaseModel):
-                    return arg
-    return None
-
-
 @cache
 def _models() -> dict[str, type[BaseModel]]:
     """Dotted path of each nested settings object -> its model ('' is the whole settings)."""
@@ -143,7 +132,7 @@ def _models() -> dict[str, type[BaseModel]]:
     while queue:
         prefix, model = queue.pop()
         for name, field in model.model_fields.items():
-            nested = _nested_model(field)
+            nested = nested_model(field)
             if nested is not None:
                 path = f"{prefix}.{name}" if prefix else name
                 found[path] = nested
@@ -163,7 +152,7 @@ _KINDS = {f.path: f.kind for f in WIRE_FIELDS}
 
 
 def _property(path: str, field: Any) -> dict[str, Any]:
-    nested = _nested_model(field)
+    nested = nested_model(field)
     spec: dict[str, Any]
     if nested is not None:
         spec = {"$ref": f"#/types/{type_token(nested)}"}
