@@ -136,10 +136,17 @@ class TwilioClient:
         self.settings = settings
         self._session: Optional[requests.Session] = None
         self._lock = threading.Lock()
+        self._policy: Optional[TwilioRetry] = None
         self.sessions_created = 0
 
     def _retry(self) -> TwilioRetry:
-        """The policy of one call, driven by ``transport.exchange`` across its attempts."""
+        """The policy of one call, driven by ``transport.exchange`` across its attempts. Built once:
+        a ``Retry`` is never changed, ``increment`` returns a new one."""
+        if self._policy is None:
+            self._policy = self._new_retry()
+        return self._policy
+
+    def _new_retry(self) -> TwilioRetry:
         from .transport import TwilioRetry
 
         s = self.settings

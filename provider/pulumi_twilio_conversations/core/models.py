@@ -42,8 +42,14 @@ MAX_TEXT_LENGTH = 1024
 """Hard limit for a template or sound. Far past the 178-character payload; longer is surely a mistake."""
 
 
+_KNOWN_TYPES = frozenset({str, bool, int, float, type(None), dict, list, tuple})
+"""Plain types, known at a glance: checked first because every value of every call passes here."""
+
+
 def _is_deferred(value: Any) -> bool:
     """True for a value that is not known yet: a Pulumi Output, an awaitable, or an unknown marker."""
+    if type(value) in _KNOWN_TYPES:
+        return False
     return isinstance(value, (pulumi.Output, pulumi.output.Unknown)) or inspect.isawaitable(value)
 
 

@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
@@ -56,13 +57,13 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     than that is matched whole. Adjacent or overlapping hits become one ``[redacted]`` (or the next of
     ``MARKERS`` when an odd secret would show again in the result).
     """
-    forms = {f for s in secrets if s for f in _forms(s)}
-    if not text or not forms:
+    if not text:
+        return text
+    forms, windows = _matcher(tuple(secrets))
+    if not forms:
         return text
     hit = bytearray(len(text))
-    for form in forms:
-        k = min(WINDOW, len(form))
-        pieces = {form[i:i + k] for i in range(len(form) - k + 1)}
+    for k, pieces in windows:
         for i in range(len(text) - k + 1):
             if text[i:i + k] in pieces:
                 hit[i:i + k] = b"\x01" * k
@@ -73,6 +74,21 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
         if not any(form in out for form in forms):
             return out
     return ""
+
+
+@functools.lru_cache(maxsize=16)
+def _matcher(secrets: tuple[str, ...]) -> tuple[frozenset[str], tuple[tuple[int, frozenset[str]], ...]]:
+    """Every form of ``secrets``, and their runs grouped by length: one pass over a text per length.
+
+    Cached because every output string of every answer is scrubbed with the same few credentials, and
+    building the forms (URL-encoding each secret five ways) costs far more than scanning a short text.
+    """
+    forms = frozenset(f for s in secrets if s for f in _forms(s))
+    by_length: dict[int, set[str]] = {}
+    for form in forms:
+        k = min(WINDOW, len(form))
+        by_length.setdefault(k, set()).update(form[i:i + k] for i in range(len(form) - k + 1))
+    return forms, tuple((k, frozenset(pieces)) for k, pieces in sorted(by_length.items()))
 
 
 def _joined(text: str, hit: bytearray, marker: str) -> str:

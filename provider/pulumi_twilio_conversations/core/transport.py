@@ -393,6 +393,13 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
     retries_used = {0: "retries are off (max_retries 0)", 1: "the one retry used"}.get(n, f"all {n} retries used")
     outcomes: list[Outcome] = []
     retry = policy
+    # The session's adapter directly, with a request prepared once for every attempt: Session.request
+    # would merge environment settings, cookies and hooks on each call, and this client uses none of
+    # them (trust_env off, cookies refused, redirects not followed). That merging cost more CPU than
+    # the rest of a call's HTTP work (BENCHMARKS.md, per-operation cost).
+    prepared = requests.Request(call.method, call.url, headers=session.headers, data=call.form,
+                                auth=call.auth).prepare()
+    adapter = session.get_adapter(call.url)
     try:
         while True:
             remaining = guard.remaining()
@@ -401,10 +408,9 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
                                  f"the call's deadline of {_seconds(guard.seconds)} passed")
             response: Optional[requests.Response] = None
             try:
-                response = session.request(
-                    call.method, call.url, data=call.form, auth=call.auth,
+                response = adapter.send(
+                    prepared, stream=True, verify=True, cert=None, proxies=None,
                     timeout=(min(settings.connect_timeout, remaining), min(settings.read_timeout, remaining)),
-                    allow_redirects=False, verify=True, stream=True,
                 )
                 raw = response.raw
                 status = response.status_code

@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional, Union
@@ -59,11 +60,16 @@ SETTINGS_KEYS = ("log_enabled", "new_message", "added_to_conversation", "removed
 def get_path(tree: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted path, or None when any part is missing or not a mapping."""
     node: Any = tree
-    for part in path.split("."):
-        if not isinstance(node, Mapping):
+    for part in _parts(path):
+        if not isinstance(node, (dict, Mapping)):  # dict first: the common case, without the ABC check
             return None
         node = node.get(part)
     return node
+
+
+@functools.lru_cache(maxsize=256)
+def _parts(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
 
 
 def set_path(tree: dict[str, Any], path: str, value: Any) -> None:
@@ -90,8 +96,12 @@ def _normalize(field: WireField, value: Any) -> Any:
 
 def _under_deferred(values: Mapping[str, Any], path: str) -> bool:
     """True when an object containing ``path`` is itself not known yet (a whole Output)."""
-    head = path.split(".")[:-1]
-    return any(_is_deferred(get_path(values, ".".join(head[: i + 1]))) for i in range(len(head)))
+    node: Any = values
+    for part in _parts(path)[:-1]:
+        node = node.get(part) if isinstance(node, (dict, Mapping)) else None
+        if _is_deferred(node):
+            return True
+    return False
 
 
 def canonical_settings(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -71,11 +71,12 @@ from .schema import (
     ENV_NAMESPACE,
     PACKAGE,
     RESOURCE_TOKEN,
-    camel_tree,
+    camel_word,
     camel_words,
     package_schema,
     snake_spelled,
     snake_tree,
+    snake_word,
     to_camel,
     to_snake,
 )
@@ -94,39 +95,49 @@ _T = TypeVar("_T")
 # PropertyValue <-> plain values (the core's currency)
 
 
-def to_plain(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
+def to_plain(values: Mapping[str, PropertyValue], rename: Callable[[str], str] = str) -> dict[str, Any]:
     """Plain values for the core: secrets unwrapped, unknowns (the sentinel string, or ``Computed``)
-    as ``pulumi.output.Unknown`` (what ``models`` passes through during preview)."""
+    as ``pulumi.output.Unknown`` (what ``models`` passes through during preview); every key through
+    ``rename`` (``schema.snake_word``: the core's names), in the same pass."""
 
     def plain(value: PropertyValue) -> Any:
         inner = value.value
-        if isinstance(inner, Computed) or inner == UNKNOWN:
+        if type(inner) in _SCALARS:
+            return pulumi.output.Unknown() if inner == UNKNOWN else inner  # type: ignore[no-untyped-call]
+        if isinstance(inner, Computed):
             return pulumi.output.Unknown()  # type: ignore[no-untyped-call]
         if isinstance(inner, Mapping):
-            return {k: plain(v) for k, v in inner.items()}
+            return {rename(k): plain(v) for k, v in inner.items()}
         if isinstance(inner, tuple):
             return [plain(v) for v in inner]
         return inner
 
-    return {k: plain(v) for k, v in values.items()}
+    return {rename(k): plain(v) for k, v in values.items()}
 
 
-def to_property_values(tree: Mapping[str, Any]) -> dict[str, PropertyValue]:
+_SCALARS = frozenset({str, bool, float, type(None)})
+
+
+def to_property_values(tree: Mapping[str, Any], rename: Callable[[str], str] = str) -> dict[str, PropertyValue]:
     """PropertyValues from plain values: numbers as floats (the only kind PropertyValue takes), an
-    unknown as the sentinel string (``Computed`` cannot be marshalled)."""
+    unknown as the sentinel string (``Computed`` cannot be marshalled); every key through ``rename``
+    (``schema.camel_word``: schema names), in the same pass."""
 
     def wrap(value: Any) -> PropertyValue:
+        kind = type(value)
+        if kind is str or kind is bool or kind is float or value is None:
+            return PropertyValue(value)
         if _is_deferred(value):
             return PropertyValue(UNKNOWN)
         if isinstance(value, Mapping):
-            return PropertyValue({k: wrap(v) for k, v in value.items()})
+            return PropertyValue({rename(k): wrap(v) for k, v in value.items()})
         if isinstance(value, (list, tuple)):
             return PropertyValue([wrap(v) for v in value])
         if isinstance(value, int) and not isinstance(value, bool):
             return PropertyValue(float(value))
         return PropertyValue(value)
 
-    return {k: wrap(v) for k, v in tree.items()}
+    return {rename(k): wrap(v) for k, v in tree.items()}
 
 
 def native_words(text: str) -> str:
@@ -252,12 +263,12 @@ class ServiceNotificationsNative(Provider):
             return CheckResponse(inputs=request.new_inputs, failures=failures)
         for warning in template_warnings(inputs):
             await self._warn(request.urn, f"{to_camel(warning.field)}: {camel_words(warning.reason)}")
-        return CheckResponse(inputs=to_property_values(camel_tree(inputs)))
+        return CheckResponse(inputs=to_property_values(inputs, camel_word))
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
         """Live outputs (olds) against the checked inputs, field by field; no HTTP."""
-        olds = snake_tree(to_plain(request.old_state))
-        news = _apply_ignore_changes(olds, snake_tree(to_plain(request.new_inputs)), list(request.ignore_changes))
+        olds = to_plain(request.old_state, snake_word)
+        news = _apply_ignore_changes(olds, to_plain(request.new_inputs, snake_word), list(request.ignore_changes))
         replace = operations.replaces(request.resource_id, olds, news)
         detailed = {to_camel(path): PropertyDiff(PropertyDiffKind.UPDATE, input_diff=False)
                     for path in changed_paths(olds, news)}
@@ -272,10 +283,10 @@ class ServiceNotificationsNative(Provider):
         )
 
     async def create(self, request: CreateRequest) -> CreateResponse:
-        props = snake_tree(to_plain(request.properties))
+        props = to_plain(request.properties, snake_word)
         client, credentials = self._connection()
         outs = await self._blocking(operations.create, client, credentials, props)
-        return CreateResponse(resource_id=props["chat_service_sid"], properties=to_property_values(camel_tree(outs)))
+        return CreateResponse(resource_id=props["chat_service_sid"], properties=to_property_values(outs, camel_word))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         """Refresh (prior outputs), ``get`` (the program's properties) or import (the id alone).
@@ -283,27 +294,27 @@ class ServiceNotificationsNative(Provider):
         Always returns inputs equal to the live settings, so a refresh records drift and an import
         adopts the service with no change. Only a refresh may find the service gone (empty id).
         """
-        props = snake_tree(to_plain(request.properties))
+        props = to_plain(request.properties, snake_word)
         client, credentials = self._connection()
         found = await self._blocking(operations.read, client, credentials, request.resource_id, props)
         if found is None:
             return ReadResponse(resource_id="", properties={}, inputs={})
         outs, inputs = found
-        return ReadResponse(resource_id=request.resource_id, properties=to_property_values(camel_tree(outs)),
-                            inputs=to_property_values(camel_tree(inputs)))
+        return ReadResponse(resource_id=request.resource_id, properties=to_property_values(outs, camel_word),
+                            inputs=to_property_values(inputs, camel_word))
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
-        olds = snake_tree(to_plain(request.olds))
-        news = _apply_ignore_changes(olds, snake_tree(to_plain(request.news)), list(request.ignore_changes))
+        olds = to_plain(request.olds, snake_word)
+        news = _apply_ignore_changes(olds, to_plain(request.news, snake_word), list(request.ignore_changes))
         changed = changed_paths(olds, news)
         if not changed:  # no request at all
             return UpdateResponse(properties=request.olds)
         client, credentials = self._connection()
         outs = await self._blocking(operations.update, client, credentials, request.resource_id, news, changed)
-        return UpdateResponse(properties=to_property_values(camel_tree(outs)))
+        return UpdateResponse(properties=to_property_values(outs, camel_word))
 
     async def delete(self, request: DeleteRequest) -> None:
-        props = snake_tree(to_plain(request.properties))
+        props = to_plain(request.properties, snake_word)
         client, credentials = self._connection()
         await self._blocking(operations.delete, client, credentials, request.resource_id, props)
 

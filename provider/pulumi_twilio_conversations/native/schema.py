@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Mapping
@@ -47,11 +48,12 @@ OUTPUT_ONLY = {"account_sid": "The account that owns the service.", "url": "The 
 # Names: the one snake_case <-> camelCase mapping.
 
 
-def _camel_word(name: str) -> str:
+@functools.lru_cache(maxsize=1024)  # every key of every call passes here: the same few dozen names
+def camel_word(name: str) -> str:
     return re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), name)
 
 
-def _snake_word(name: str) -> str:
+def snake_word(name: str) -> str:
     """The core's name of a schema name; a name that is not a field's is left as it is (and then
     reported as unknown by the validation, with a suggestion)."""
     return _from_camel().get(name, name)
@@ -59,28 +61,28 @@ def _snake_word(name: str) -> str:
 
 def to_camel(path: str) -> str:
     """A dotted snake_case path in schema names: ``new_message.sound`` -> ``newMessage.sound``."""
-    return ".".join(_camel_word(part) for part in path.split("."))
+    return ".".join(camel_word(part) for part in path.split("."))
 
 
 def to_snake(path: str) -> str:
     """A dotted camelCase path in the core's names: ``newMessage.sound`` -> ``new_message.sound``."""
-    return ".".join(_snake_word(part) for part in path.split("."))
+    return ".".join(snake_word(part) for part in path.split("."))
 
 
 def _rename(tree: Any, word: Any) -> Any:
-    if isinstance(tree, Mapping):
+    if isinstance(tree, (dict, Mapping)):  # dict first: the common case, without the ABC check
         return {word(k) if isinstance(k, str) else k: _rename(v, word) for k, v in tree.items()}
     return tree
 
 
 def camel_tree(tree: Mapping[str, Any]) -> dict[str, Any]:
     """Every key of a nested dict in schema names."""
-    return _rename(tree, _camel_word)  # type: ignore[no-any-return]
+    return _rename(tree, camel_word)  # type: ignore[no-any-return]
 
 
 def snake_tree(tree: Mapping[str, Any]) -> dict[str, Any]:
     """Every key of a nested dict in the core's names."""
-    return _rename(tree, _snake_word)  # type: ignore[no-any-return]
+    return _rename(tree, snake_word)  # type: ignore[no-any-return]
 
 
 def snake_spelled(tree: Mapping[str, Any], prefix: str = "") -> list[str]:
@@ -89,7 +91,7 @@ def snake_spelled(tree: Mapping[str, Any], prefix: str = "") -> list[str]:
     found = []
     for key, value in tree.items():
         path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(key, str) and key in field_names() and _camel_word(key) != key:
+        if isinstance(key, str) and key in field_names() and camel_word(key) != key:
             found.append(path)
         elif isinstance(value, Mapping):
             found.extend(snake_spelled(value, path))
@@ -98,7 +100,7 @@ def snake_spelled(tree: Mapping[str, Any], prefix: str = "") -> list[str]:
 
 @cache
 def _from_camel() -> dict[str, str]:
-    return {_camel_word(n): n for n in field_names()}
+    return {camel_word(n): n for n in field_names()}
 
 
 @cache
@@ -117,7 +119,7 @@ def camel_words(text: str) -> str:
     if not names:
         return text
     pattern = re.compile(r"(?<![A-Za-z0-9_$])(" + "|".join(map(re.escape, names)) + r")(?![A-Za-z0-9_])")
-    return pattern.sub(lambda m: _camel_word(m.group(1)), text)
+    return pattern.sub(lambda m: camel_word(m.group(1)), text)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -171,7 +173,7 @@ def _property(path: str, field: Any) -> dict[str, Any]:
 
 def _properties(prefix: str, model: type[BaseModel], skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     return {
-        _camel_word(name): _property(f"{prefix}.{name}" if prefix else name, field)
+        camel_word(name): _property(f"{prefix}.{name}" if prefix else name, field)
         for name, field in model.model_fields.items()
         if name not in skip
     }
@@ -228,7 +230,7 @@ def _schema() -> dict[str, Any]:
         if path
     }
     inputs = _properties("", NotificationSettings)
-    outputs = {_camel_word(k): {"type": "string", "description": v} for k, v in OUTPUT_ONLY.items()}
+    outputs = {camel_word(k): {"type": "string", "description": v} for k, v in OUTPUT_ONLY.items()}
     outputs.update(inputs)
     config = _config_variables()
     return {
