@@ -134,7 +134,7 @@ def main() -> int:
         footprint = measure.footprint(emu)
         print("scale ...", flush=True)
         scale_rows = [measure.scale(emu, n, latency) for n in sizes]
-        print("fan-out: native plugin and dynamic front end ...", flush=True)
+        print("fan-out: native plugin, SDK floor and dynamic front end ...", flush=True)
         fan = [r for n in fan_sizes for r in fanout.run(emu, n, fan_latency, fan_rounds)]
     print("process cost ...", flush=True)
     process = measure.process_cost(startup_rounds)

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,8 @@ TARGET = 1.25
 """Issue 12: the native plugin within 1.25x of requests x latency / 16."""
 SECTION = 7
 """This benchmark's section number in BENCHMARKS.md."""
+PULUMI_VERSION = version("pulumi")
+"""The SDK both plugins run on (provider/requirements.txt pins it)."""
 
 
 @dataclass
@@ -166,13 +169,14 @@ class _Native:
 
     name = "native plugin"
     driven = served = NATIVE_IN_FLIGHT
+    plugin_dir = native_harness.PROVIDER_DIR
 
     def __init__(self, emu: EmulatorProcess, sids: list[str]) -> None:
         self.sids = sids
         config = {"twilio-conversations:accountSid": measure.AUTH[0],
                   "twilio-conversations:authToken": harness.Secret(measure.AUTH[1]),
                   "twilio-conversations:baseUrl": emu.url}
-        self.plugin = native_harness.NativePlugin(config)
+        self.plugin = native_harness.NativePlugin(config, plugin_dir=self.plugin_dir)
         self.pid = self.plugin.process.pid
         self.stack = native_harness.NativeStack(self.plugin)
         plan = self.stack.up(self._program(None), parallel=self.driven)
@@ -194,6 +198,14 @@ class _Native:
 
     def stop(self) -> None:
         self.plugin.stop()
+
+
+class _Floor(_Native):
+    """The SDK floor (benchmarks/sdk_floor): a plugin on the same SDK, served and driven the same way,
+    making the same requests, that does nothing else. No plugin on this SDK does better."""
+
+    name = "SDK floor"
+    plugin_dir = Path(__file__).resolve().parent / "sdk_floor"
 
 
 class _Dynamic:
@@ -247,7 +259,7 @@ class _Dynamic:
         self.server.stop()
 
 
-def _round(front: _Native | _Dynamic, emu: EmulatorProcess, latency: float, log_enabled: bool) -> Round:
+def _round(front: _Native | _Floor | _Dynamic, emu: EmulatorProcess, latency: float, log_enabled: bool) -> Round:
     emu.clear()
     cpu, driver_cpu = cpu_seconds(front.pid), time.process_time()
     start = time.perf_counter()
@@ -263,13 +275,14 @@ def _round(front: _Native | _Dynamic, emu: EmulatorProcess, latency: float, log_
 
 
 def run(emu: EmulatorProcess, count: int, latency: float, rounds: int) -> list[FanoutResult]:
-    """Both front ends at ``count`` services each; ``rounds`` timed rounds each, alternating."""
+    """Both front ends and the SDK floor at ``count`` services each; ``rounds`` timed rounds each, alternating."""
     emu.set_latency(0.0)
-    all_sids = emu.add_services(2 * count)
-    fronts: list[_Native | _Dynamic] = []
+    all_sids = emu.add_services(3 * count)
+    fronts: list[_Native | _Floor | _Dynamic] = []
     try:
         fronts.append(_Native(emu, all_sids[:count]))
-        fronts.append(_Dynamic(emu, all_sids[count:]))
+        fronts.append(_Floor(emu, all_sids[count:2 * count]))
+        fronts.append(_Dynamic(emu, all_sids[2 * count:]))
         results = [FanoutResult(f.name, count, f.driven, f.served, latency, []) for f in fronts]
         emu.set_latency(latency)
         for n in range(rounds):
@@ -293,31 +306,54 @@ def _row(r: FanoutResult) -> str:
             f"**{r.ratio:.3f}x** ({low:.3f}–{high:.3f}) | {r.peak_in_flight} | {r.median.provider_cpu:.2f} |")
 
 
-def verdict(results: list[FanoutResult], size: int) -> tuple[bool, FanoutResult, FanoutResult]:
-    """Whether the native plugin met the target at ``size`` services, and both front ends' results there."""
-    main = [r for r in results if r.services == size] or results[-2:]
-    native = next(r for r in main if r.front_end == _Native.name)
-    dynamic = next(r for r in main if r.front_end == _Dynamic.name)
-    return native.ratio <= TARGET, native, dynamic
+@dataclass
+class Verdict:
+    """The fan-out's outcome at the main size: the three results there and whether the target was met."""
+
+    native: FanoutResult
+    floor: FanoutResult
+    dynamic: FanoutResult
+
+    @property
+    def met(self) -> bool:
+        return self.native.ratio <= TARGET
 
 
-def _bound(native: FanoutResult) -> str:
-    """What bounds the native plugin's time, from its process's CPU time."""
-    r = native.median
+def verdict(results: list[FanoutResult], size: int) -> Verdict:
+    """The native plugin, the SDK floor and the dynamic front end at ``size`` services."""
+    main = [r for r in results if r.services == size] or results[-3:]
+
+    def named(name: str) -> FanoutResult:
+        return next(r for r in main if r.front_end == name)
+
+    return Verdict(named(_Native.name), named(_Floor.name), named(_Dynamic.name))
+
+
+def _bound(v: Verdict) -> str:
+    """What bounds the native plugin's time: its process's CPU time, next to the SDK floor's."""
+    native, floor = v.native, v.floor
+    r, f = native.median, floor.median
     share = r.provider_cpu / r.seconds if r.seconds else float("nan")
     per_resource = 1000 * r.provider_cpu / native.services
+    floor_per_resource = 1000 * f.provider_cpu / floor.services
     if r.provider_cpu >= native.ideal:
         verb = "more than the whole ideal, so at this latency the plugin's own CPU, not the latency, bounds the time"
     else:
         verb = "less than the ideal, so the latency dominates"
     return (f"The native plugin's process used {r.provider_cpu:.2f} s of CPU in that {r.seconds:.2f} s round "
             f"({share:.0%} of one core; its Python code runs on one core at a time), {per_resource:.1f} ms per "
-            f"resource for five gRPC calls and two HTTP requests: {verb}. The driver, a Python stand-in for the "
-            f"engine (which is Go), used {r.driver_cpu:.2f} s of CPU on the same {os.cpu_count()} cores.")
+            f"resource for five gRPC calls and two HTTP requests: {verb}. The SDK floor, a plugin on the same SDK "
+            f"that answers the same calls and makes the same requests but does nothing else (benchmarks/sdk_floor), "
+            f"used {floor_per_resource:.1f} ms per resource and took **{floor.ratio:.3f}x** of its ideal: that is the "
+            f"least any plugin on `pulumi.provider.experimental` {PULUMI_VERSION} reaches here, so the share of the "
+            f"native plugin's time that is its own work is {native.seconds / floor.seconds:.2f}x the floor's. The "
+            f"driver, a Python stand-in for the engine (which is Go), used {r.driver_cpu:.2f} s of CPU on the same "
+            f"{os.cpu_count()} cores.")
 
 
 def report(results: list[FanoutResult], size: int, rounds: int, png: str) -> list[str]:
-    ok, native, dynamic = verdict(results, size)
+    v = verdict(results, size)
+    native, floor, dynamic = v.native, v.floor, v.dynamic
     latency_ms = native.latency * 1000
     cpus = os.cpu_count() or 1
     return [
@@ -325,7 +361,7 @@ def report(results: list[FanoutResult], size: int, rounds: int, png: str) -> lis
         f"{latency_ms:.0f} ms latency per request",
         "",
         "Each front end refreshes and then updates its own services (every resource changes), against the "
-        "emulator in its own process, both measured in the same run, rounds alternating between the two. A refresh "
+        "emulator in its own process, all measured in the same run, rounds alternating between them. A refresh "
         "is Read then Diff per resource (step.go RefreshStep), an update Check, Diff, Update; only Read and Update "
         "make a request.",
         "",
@@ -333,16 +369,21 @@ def report(results: list[FanoutResult], size: int, rounds: int, png: str) -> lis
         f"at once (`pulumi up --parallel {NATIVE_IN_FLIGHT}`; the default on a 4-CPU machine). It serves "
         f"{NATIVE_IN_FLIGHT} calls at once (its own thread pool and HTTP pool): ideal = requests × latency / "
         f"{NATIVE_IN_FLIGHT}.",
+        f"- SDK floor: `benchmarks/sdk_floor`, a plugin on the same SDK ({PULUMI_VERSION}), started, served and "
+        "driven the same way, answering the same calls with the same property shapes and making the same GET and "
+        "POST with a bare urllib3 pool, and doing nothing else: no validation, no name mapping, no retries. Same "
+        "ideal.",
         "- Dynamic front end: driven as the engine drives it by default, `--parallel` = 4 × CPUs "
         f"(pkg/cmd/pulumi/operations/up.go defaultParallel), {ENGINE_PARALLEL} on this {cpus}-CPU machine. Its gRPC "
         f"server serves {DYNAMIC_CEILING} calls at once (`ThreadPoolExecutor(max_workers=4)` in "
         f"pulumi/dynamic/__main__.py) and queues the rest: ideal = requests × latency / {DYNAMIC_CEILING}.",
         "",
         f"{native.services} services: the native plugin took **{native.seconds:.2f} s** against an ideal of "
-        f"{native.ideal:.2f} s, **{native.ratio:.3f}x**; the dynamic front end **{dynamic.seconds:.2f} s** against "
-        f"{dynamic.ideal:.2f} s, **{dynamic.ratio:.3f}x**. The native plugin took "
-        f"{native.seconds / dynamic.seconds:.0%} of the dynamic front end's time. Target, the native plugin within "
-        f"{TARGET}x of requests × latency / {NATIVE_IN_FLIGHT}: **{'met' if ok else 'missed'}**. {_bound(native)}",
+        f"{native.ideal:.2f} s, **{native.ratio:.3f}x**; the SDK floor **{floor.seconds:.2f} s**, "
+        f"**{floor.ratio:.3f}x**; the dynamic front end **{dynamic.seconds:.2f} s** against {dynamic.ideal:.2f} s, "
+        f"**{dynamic.ratio:.3f}x**. The native plugin took {native.seconds / dynamic.seconds:.0%} of the dynamic "
+        f"front end's time. Target, the native plugin within {TARGET}x of requests × latency / {NATIVE_IN_FLIGHT}: "
+        f"**{'met' if v.met else 'missed'}**. {_bound(v)}",
         "",
         "| Services | Front end | Steps at once | Served at once | Requests | Requests per resource: refresh / "
         "update | Refresh (s) | Refresh + update (s) | Ideal (s) | Measured / ideal (range) | Peak in flight | "
@@ -356,18 +397,19 @@ def report(results: list[FanoutResult], size: int, rounds: int, png: str) -> lis
         "when the last arrived, so at least that many were in flight at once. Provider CPU: user + system time of "
         "the provider process, all threads, in the median round.",
         "",
-        f"![Refresh + update time against service count for both front ends, next to their ideals]({png})",
+        f"![Refresh + update time against service count for both front ends and the SDK floor, next to their "
+        f"ideals]({png})",
         "",
     ]
 
 
 def target_note(results: list[FanoutResult], size: int) -> str:
     """The line for 'Targets and what bounds them'."""
-    ok, native, dynamic = verdict(results, size)
-    return (f"- Native plugin within {TARGET}x of requests × latency / {NATIVE_IN_FLIGHT} at {native.services} "
-            f"services: {'met' if ok else 'missed'} ({native.ratio:.3f}x, {native.peak_in_flight} requests seen in "
-            f"flight at once; the dynamic front end, capped at {DYNAMIC_CEILING}, {dynamic.ratio:.3f}x of its own "
-            f"ideal). See section {SECTION}: {_bound(native)}")
+    v = verdict(results, size)
+    return (f"- Native plugin within {TARGET}x of requests × latency / {NATIVE_IN_FLIGHT} at {v.native.services} "
+            f"services: {'met' if v.met else 'missed'} ({v.native.ratio:.3f}x, {v.native.peak_in_flight} requests "
+            f"seen in flight at once; the SDK floor {v.floor.ratio:.3f}x; the dynamic front end, capped at "
+            f"{DYNAMIC_CEILING}, {v.dynamic.ratio:.3f}x of its own ideal). See section {SECTION}: {_bound(v)}")
 
 
 def draw(results: list[FanoutResult], path: Path) -> None:
@@ -379,9 +421,9 @@ def draw(results: list[FanoutResult], path: Path) -> None:
     fig, (total, ratio) = plt.subplots(1, 2, figsize=(11, 4.2))
     by_front: Mapping[str, list[FanoutResult]] = {
         name: sorted((r for r in results if r.front_end == name), key=lambda r: r.services)
-        for name in (_Native.name, _Dynamic.name)
+        for name in (_Native.name, _Floor.name, _Dynamic.name)
     }
-    for (name, rows), colour in zip(by_front.items(), ("tab:blue", "tab:orange"), strict=True):
+    for (name, rows), colour in zip(by_front.items(), ("tab:blue", "tab:green", "tab:orange"), strict=True):
         counts = [r.services for r in rows]
         served = rows[0].served if rows else 0
         total.plot(counts, [r.seconds for r in rows], "o-", color=colour, label=f"{name}, measured")

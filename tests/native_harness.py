@@ -122,13 +122,13 @@ class NativePlugin(PluginProcess):
 
     def __init__(self, config: Optional[Mapping[str, Any]] = None, env: Optional[Mapping[str, str]] = None,
                  cwd: Path = QUICKSTART_DIR, old_config: Optional[Mapping[str, Any]] = None,
-                 run_program: bool = True, configure: bool = True) -> None:
+                 run_program: bool = True, configure: bool = True, plugin_dir: Path = PROVIDER_DIR) -> None:
         self.engine = FakeEngine()
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO")}
         full_env.update({"PULUMI_PROJECT": "native", "PULUMI_CONFIG": json.dumps(_plain_config(config or {}))})
         full_env.update(env or {})
         try:
-            self._launch([sys.executable, str(PROVIDER_DIR), self.engine.address], cwd, full_env, "plugin")
+            self._launch([sys.executable, str(plugin_dir), self.engine.address], cwd, full_env, "plugin")
         except BaseException:
             self.engine.stop()
             raise
