@@ -48,6 +48,9 @@ def test_environment_variable_names(namespace: str, key: str, variable: str) -> 
     ({**GOOD, "twilio:maxRetries": "1e9"}, "must be at least 0 and at most 20, got '1e9'"),
     ({**GOOD, "twilio:retryAfterMax": "-1"}, "twilio:retryAfterMax (or TWILIO_RETRY_AFTER_MAX) must be at least 0"),
     ({**GOOD, "twilio:backoffMax": "1e308"}, "must be at least 0 and at most 600"),
+    ({**GOOD, "twilio:callDeadline": "0.5"}, "twilio:callDeadline (or TWILIO_CALL_DEADLINE) must be at least 1 and "
+                                             "at most 3600, got '0.5'"),
+    ({**GOOD, "twilio:callDeadline": "never"}, "twilio:callDeadline (or TWILIO_CALL_DEADLINE) must be a number"),
     ({**GOOD, "twilio:baseUrl": "http://127.0.0.1:99999"}, "has a port that is not a number from 1 to 65535"),
     ({**GOOD, "twilio:baseUrl": "http://127.0.0.1:0"}, "must look like https://host[:port]"),
     ({**GOOD, "twilio:baseUrl": "https://exa mple.com"}, "contains characters a URL cannot hold"),
@@ -117,11 +120,28 @@ def test_a_base_url_with_credentials_is_refused_without_echoing_it(url: str) -> 
 
 @given(st.one_of(st.text(max_size=30), st.floats().map(str), st.integers().map(str)))
 def test_any_number_setting_gives_settings_or_a_problem_never_an_exception(raw: str) -> None:
-    for key in ("connectTimeout", "readTimeout", "maxRetries", "backoffFactor", "backoffMax", "retryAfterMax"):
+    for key in ("connectTimeout", "readTimeout", "maxRetries", "backoffFactor", "backoffMax", "retryAfterMax",
+                "callDeadline"):
         settings = resolve({**GOOD, f"twilio:{key}": raw}, "twilio", {})
         if settings.problem is None:
             assert settings.http is not None
             value = getattr(settings.http, re.sub(r"([A-Z])", r"_\1", key).lower())
+            if value is None:  # a blank value is no value: the default (callDeadline's is None, the worst case)
+                assert not raw.strip()
+                continue
             assert math.isfinite(value) and value >= 0
         else:
             assert f"twilio:{key}" in settings.problem
+
+
+@pytest.mark.parametrize(("config", "env", "deadline"), [
+    (GOOD, {}, 362.5),  # the default: the longest the retries and timeouts allow
+    ({**GOOD, "twilio:callDeadline": "20"}, {}, 20.0),
+    (GOOD, {"TWILIO_CALL_DEADLINE": "45.5"}, 45.5),
+    ({**GOOD, "twilio:maxRetries": "0", "twilio:readTimeout": "10"}, {}, 15.0),
+])
+def test_the_call_deadline_comes_from_config_or_the_environment_else_the_worst_case(
+        config: dict[str, Any], env: dict[str, str], deadline: float) -> None:
+    settings = resolve(config, "twilio", env)
+    assert settings.problem is None and settings.http is not None
+    assert settings.http.deadline_seconds() == deadline

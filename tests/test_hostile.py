@@ -499,6 +499,22 @@ def test_the_deadline_can_be_set_and_stops_waits_that_would_pass_it(hostile: Hos
     assert "1 attempt: HTTP 429; a retry after 5 s would pass the call's deadline of 0.5 s" in str(caught.value)
 
 
+def test_the_call_deadline_set_in_stack_config_ends_a_trickling_answer(hostile: HostileServer) -> None:
+    """twilio:callDeadline, read as the provider reads config, bounds a call whose every byte comes in time."""
+    from pulumi_twilio_conversations.core.config import resolve
+
+    hostile.reset(Reply(body=GOOD + b" " * 5000, trickle=0.02))
+    settings = resolve({"twilio:accountSid": ACCOUNT, "twilio:authToken": TOKEN, "twilio:baseUrl": hostile.url,
+                        "twilio:callDeadline": "1"}, "twilio", {})
+    credentials, http = settings.usable()
+    started = time.monotonic()
+    with pytest.raises(TwilioError) as caught:
+        TwilioClient(http).fetch(SID, credentials)
+    # The read timeout (30 s) restarts with every byte: only the deadline ends this call.
+    assert time.monotonic() - started < 1.5
+    assert "the call's deadline of 1 s passed during attempt 1" in str(caught.value)
+
+
 def test_after_a_deadline_the_connection_pool_still_works(hostile: HostileServer) -> None:
     hostile.reset(Reply(body=GOOD + b" " * 2000, trickle=0.02), Reply())
     c = client(hostile.url, call_deadline=0.3)

@@ -1,21 +1,24 @@
-"""The README's input/output reference, generated from the models' JSON schema.
+"""The README's generated parts: the input/output reference (from the models' JSON schema) and the
+config tables of both front ends (from ``core.config``).
 
 ``python -m pulumi_twilio_conversations.reference --write README.md`` refreshes the README between its
-``<!-- reference:start -->`` and ``<!-- reference:end -->`` markers; a test fails when it is stale.
+markers (``<!-- reference:start -->`` ... ``<!-- reference:end -->``, and the same with ``config`` and
+``native-config``); a test fails when any is stale.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Optional
 
+from .core.config import CONFIG_KEYS, DEFAULT_NAMESPACE, SECRET_KEYS, describe_key, env_name
 from .core.models import NotificationSettings
 from .core.templates import describe
 from .core.wire import WIRE_FIELDS
 
-START, END = "<!-- reference:start -->", "<!-- reference:end -->"
 _FORM = {f.path: f.form for f in WIRE_FIELDS}
 OUTPUTS = (
     ("account_sid", "str", "The account that owns the service"),
@@ -76,11 +79,47 @@ def render() -> str:
     return "\n".join(lines)
 
 
-def replace_between_markers(text: str, body: str) -> str:
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
+def render_config(namespace: str, package: bool = False) -> str:
+    """The config table: each key in ``namespace``, its environment variable and what it means.
+
+    ``package``: the native plugin's table, whose keys live under the package name and fall back to the
+    default namespace's variables (``native/schema.py``: ENV_NAMESPACE).
+    """
+    lines = ["| Config key | Environment variable | Meaning |", "|---|---|---|"]
+    for key in CONFIG_KEYS:
+        secret = " (secret)" if key in SECRET_KEYS else ""
+        variable = env_name(DEFAULT_NAMESPACE if package else namespace, key)
+        lines.append(f"| `{namespace}:{key}`{secret} | `{variable}` | {describe_key(key, namespace)} |")
+    return "\n".join(lines)
+
+
+def _native_config() -> str:
+    from .native.schema import PACKAGE
+
+    return render_config(PACKAGE, package=True)
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
+    "reference": render,
+    "config": lambda: render_config(DEFAULT_NAMESPACE),
+    "native-config": _native_config,
+}
+"""Marker name -> what goes between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``."""
+
+
+def replace_between_markers(text: str, body: str, name: str = "reference") -> str:
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
     if not pattern.search(text):
-        raise ValueError(f"markers {START} ... {END} not found")
-    return pattern.sub(lambda _: f"{START}\n{body}\n{END}", text)
+        raise ValueError(f"markers {start} ... {end} not found")
+    return pattern.sub(lambda _: f"{start}\n{body}\n{end}", text)
+
+
+def refreshed(text: str) -> str:
+    """``text`` with every generated section brought up to date."""
+    for name, render_section in SECTIONS.items():
+        text = replace_between_markers(text, render_section(), name)
+    return text
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -88,9 +127,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--write", type=Path, help="update this file between the markers instead of printing")
     args = parser.parse_args(argv)
     if args.write:
-        args.write.write_text(replace_between_markers(args.write.read_text(), render()))
+        args.write.write_text(refreshed(args.write.read_text()))
     else:
-        print(render())
+        print("\n\n".join(render_section() for render_section in SECTIONS.values()))
     return 0
 
 

@@ -41,6 +41,7 @@ CONFIG_KEYS: dict[str, str] = {
     "backoffFactor": "BACKOFF_FACTOR",
     "backoffMax": "BACKOFF_MAX",
     "retryAfterMax": "RETRY_AFTER_MAX",
+    "callDeadline": "CALL_DEADLINE",
 }
 # key -> (type, smallest, largest): finite numbers only; a timeout of 0 would fail every call.
 _NUMBERS: dict[str, tuple[type, float, float]] = {
@@ -50,7 +51,48 @@ _NUMBERS: dict[str, tuple[type, float, float]] = {
     "backoffFactor": (float, 0, 60),
     "backoffMax": (float, 0, 600),
     "retryAfterMax": (int, 0, 600),
+    "callDeadline": (float, 1, 3600),
 }
+SECRET_KEYS = frozenset({"authToken", "apiSecret"})
+"""Keys to set with ``pulumi config set --secret``; the package schema marks them secret."""
+_MEANINGS: dict[str, str] = {
+    "accountSid": "Twilio Account SID (`AC` + 32 hex), used with `authToken`.",
+    "authToken": "Auth Token of the account.",
+    "apiKey": "API key SID (`SK` + 32 hex), used with `apiSecret` instead of the Account SID and Auth Token.",
+    "apiSecret": "Secret of the API key.",
+    "region": "Twilio region such as `ie1` or `au1` (credentials are per region). Default: `us1`.",
+    "edge": "Twilio edge location such as `dublin` or `sydney`; without a region it means `us1`.",
+    "baseUrl": "Base URL of the Conversations API instead of the one built from region and edge "
+    "(a test server or the bundled emulator). Plain `http` only for loopback hosts.",
+    "connectTimeout": "Seconds to wait for a connection.",
+    "readTimeout": "Seconds to wait for an answer (restarts with every byte received).",
+    "maxRetries": "Retries of a call that failed with 429, a 5xx or a connection error.",
+    "backoffFactor": "Base of the exponential backoff between retries, in seconds.",
+    "backoffMax": "Longest wait between retries, in seconds.",
+    "retryAfterMax": "Longest `Retry-After` honoured, in seconds.",
+    "callDeadline": "Longest one call may take, in seconds, all its attempts and waits included: the "
+    "connection is shut down then, whatever the server is sending.",
+}
+
+
+def snake_key(key: str) -> str:
+    """A config key's field of ``HttpSettings``: ``readTimeout`` -> ``read_timeout``."""
+    return re.sub(r"([A-Z])", r"_\1", key).lower()
+
+
+def describe_key(key: str, namespace: str = DEFAULT_NAMESPACE) -> str:
+    """What a config key means, with its default (taken from ``HttpSettings``, never restated)."""
+    text = _MEANINGS[key]
+    if key in SECRET_KEYS:
+        text += f" Set it as a secret: `pulumi config set --secret {namespace}:{key}`."
+    if key == "callDeadline":
+        defaults = HttpSettings()
+        text += (" Default: the longest the retries and timeouts allow, `(maxRetries + 1) × (connectTimeout + "
+                 f"readTimeout) + maxRetries × (max(backoffMax, retryAfterMax) + {defaults.backoff_jitter:g})`, "
+                 f"{defaults.worst_case_seconds():g} with the defaults.")
+    elif key in _NUMBERS:
+        text += f" Default: {getattr(HttpSettings(), snake_key(key)):g}."
+    return text
 _SID_PATTERNS = {"accountSid": ("AC", r"AC[0-9a-fA-F]{32}"), "apiKey": ("SK", r"SK[0-9a-fA-F]{32}")}
 # Characters Twilio puts in SIDs, tokens and secrets: printable ASCII, no space.
 _TOKEN_CHARACTERS = re.compile(r"[!-~]+")
@@ -190,8 +232,7 @@ def resolve(config: Mapping[str, Any], namespace: str, env: Mapping[str, str]) -
         for key in _NUMBERS:
             raw = get[key]
             if raw is not None:
-                # readTimeout -> read_timeout
-                numbers[re.sub(r"([A-Z])", r"_\1", key).lower()] = _number(namespace, key, raw)
+                numbers[snake_key(key)] = _number(namespace, key, raw)
         http = HttpSettings(base_url=base_url, **numbers)
     except ValueError as err:
         problems.append(f"{err} ({where(namespace, 'baseUrl')})" if "base URL" in str(err) else str(err))

@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .._version import __version__
-from ..core.config import _NUMBERS, CONFIG_KEYS, DEFAULT_NAMESPACE, env_name
+from ..core.config import _NUMBERS, CONFIG_KEYS, DEFAULT_NAMESPACE, SECRET_KEYS, describe_key, env_name
 from ..core.models import NotificationSettings, nested_model
 from ..core.templates import PLACEHOLDERS, describe
 from ..core.wire import WIRE_FIELDS
@@ -182,24 +182,6 @@ def _properties(prefix: str, model: type[BaseModel], skip: frozenset[str] = froz
 # ---------------------------------------------------------------------------------------------------
 # Provider config.
 
-CONFIG_DESCRIPTIONS: dict[str, str] = {
-    "accountSid": "Twilio Account SID (`AC` + 32 hex), used with `authToken`.",
-    "authToken": "Auth Token of the account. Set it as a secret: "
-    f"`pulumi config set --secret {PACKAGE}:authToken`.",
-    "apiKey": "API key SID (`SK` + 32 hex), used with `apiSecret` instead of the Account SID and Auth Token.",
-    "apiSecret": "Secret of the API key.",
-    "region": "Twilio region such as `ie1` or `au1` (credentials are per region). Default: `us1`.",
-    "edge": "Twilio edge location such as `dublin` or `sydney`; without a region it means `us1`.",
-    "baseUrl": "Base URL of the Conversations API instead of the one built from region and edge "
-    "(a test server or the bundled emulator).",
-    "connectTimeout": "Seconds to wait for a connection. Default: 5.",
-    "readTimeout": "Seconds to wait for an answer. Default: 30.",
-    "maxRetries": "Retries of a call that failed with 429, a 5xx or a connection error. Default: 5.",
-    "backoffFactor": "Base of the exponential backoff between retries, in seconds. Default: 0.5.",
-    "backoffMax": "Longest wait between retries, in seconds. Default: 16.",
-    "retryAfterMax": "Longest `Retry-After` honoured, in seconds. Default: 30.",
-}
-SECRET_CONFIG = frozenset({"authToken", "apiSecret"})
 
 
 def _config_variables() -> dict[str, Any]:
@@ -208,10 +190,10 @@ def _config_variables() -> dict[str, Any]:
         kind = _NUMBERS.get(key, (str, 0, 0))[0]
         spec: dict[str, Any] = {
             "type": {str: "string", int: "integer", float: "number"}[kind],
-            "description": CONFIG_DESCRIPTIONS[key],
+            "description": describe_key(key, PACKAGE),
             "defaultInfo": {"environment": [env_name(ENV_NAMESPACE, key)]},
         }
-        if key in SECRET_CONFIG:
+        if key in SECRET_KEYS:
             spec["secret"] = True
         variables[key] = spec
     return variables
