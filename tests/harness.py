@@ -223,9 +223,12 @@ class ProviderServer(PluginProcess):
         return from_struct(resp.inputs)
 
     def diff(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-             old_inputs: Mapping[str, Any]) -> Any:
+             old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()) -> Any:
+        # The engine sends the ignore_changes paths to every provider's Diff and Update (step_generator.go;
+        # step.go UpdateStep.Apply); pulumi/dynamic/__main__.py reads none of them.
         return self._rpc("Diff", provider_pb2.DiffRequest(
-            urn=urn, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs)))
+            urn=urn, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs),
+            ignoreChanges=list(ignore_changes)))
 
     def create(self, urn: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         resp = self._rpc("Create", provider_pb2.CreateRequest(urn=urn, properties=to_struct(props)))
@@ -239,9 +242,10 @@ class ProviderServer(PluginProcess):
         return resp.id, from_struct(resp.properties), new_inputs
 
     def update(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-               old_inputs: Mapping[str, Any]) -> dict[str, Any]:
+               old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()) -> dict[str, Any]:
         resp = self._rpc("Update", provider_pb2.UpdateRequest(
-            urn=urn, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs)))
+            urn=urn, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs),
+            ignoreChanges=list(ignore_changes)))
         return from_struct(resp.properties)
 
     def delete(self, urn: str, id_: str, props: Mapping[str, Any], old_inputs: Mapping[str, Any]) -> None:
@@ -371,7 +375,7 @@ class Stack:
         # step_generator.go continueStepsFromImport: ignore_changes first, then Check(olds=old inputs).
         checked = self.server.check(urn(name), old.inputs, apply_ignore_changes(news, old.inputs, res.ignore_changes))
         # Diff: olds are the stored outputs, news the checked inputs, old_inputs the stored inputs.
-        diff = self.server.diff(urn(name), old.id, old.outputs, checked, old.inputs)
+        diff = self.server.diff(urn(name), old.id, old.outputs, checked, old.inputs, res.ignore_changes)
         if diff.changes == provider_pb2.DiffResponse.DIFF_NONE:
             return "same", checked
         if diff.changes != provider_pb2.DiffResponse.DIFF_SOME:
@@ -405,7 +409,7 @@ class Stack:
                     replaced.append((name, old))
             elif step == "update":
                 assert old is not None
-                outs = self.server.update(urn(name), old.id, old.outputs, checked, old.inputs)
+                outs = self.server.update(urn(name), old.id, old.outputs, checked, old.inputs, res.ignore_changes)
                 state[name] = StateEntry(old.id, checked, outs, res.secrets & set(outs), res.retain_on_delete)
             elif old is not None:
                 old.retain_on_delete = res.retain_on_delete  # a same step stores the program's options
