@@ -2,12 +2,15 @@
 
 ``ProviderServer`` starts the real dynamic-provider server (``python -u -m pulumi.dynamic``) and
 speaks its gRPC protocol. ``Stack`` holds a small state (inputs and outputs per resource) and
-offers the steps users type: ``preview``, ``up``, ``refresh``, ``destroy``.
+offers the steps users type: ``preview``, ``up``, ``refresh``, ``destroy``. Its driver,
+``StackDriver``, is native_harness.py's ``NativeStack``'s too: each front end only says how a program
+becomes check inputs, its urns and what its plans show.
 
 Each behaviour imitated names the engine file it comes from (pulumi/pulumi, read at v3.260):
-pkg/resource/deploy/step.go, step_generator.go, pkg/resource/deploy/providers/registry.go,
-pkg/resource/plugin/provider_plugin.go, pkg/engine/project.go, pkg/backend/display/rows.go and
-object_diff.go. Where the harness simplifies (one resource at a time, no parallelism), it says so.
+pkg/resource/deploy/step.go, step_generator.go, step_executor.go, pkg/resource/deploy/providers/registry.go,
+pkg/resource/plugin/provider_plugin.go, pkg/engine/project.go, pkg/backend/diy/backend.go,
+pkg/backend/display/rows.go and object_diff.go. Where the harness simplifies (for the dynamic front end,
+one resource at a time, no parallelism), it says so.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ import os
 import subprocess
 import sys
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Generic, Optional, Protocol, TypeVar
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
@@ -264,21 +269,29 @@ class StateEntry:
     """Stored from the resource's options; DeleteStep.Apply reads it from the old state (step.go)."""
 
 
+D = TypeVar("D")
+
+
 @dataclass
-class Plan:
+class PlanBase(Generic[D]):
+    """What a preview or up did, per resource name: create, update, replace, delete or same; ``display``
+    and ``detail`` (of type D) are what the CLI shows for each changed one, as each front end's Plan says."""
+
+    steps: dict[str, str] = field(default_factory=dict)
+    display: dict[str, str] = field(default_factory=dict)
+    detail: dict[str, D] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> dict[str, str]:
+        return {k: v for k, v in self.steps.items() if v != "same"}
+
+
+class Plan(PlanBase[list[str]]):
     """What a preview or up did, per resource name: create, update, replace, delete or same.
 
     ``display``: what the CLI prints beside each changed resource in a plain preview, such as
     ``[diff: ~new_message]``; ``detail``: the nested paths ``--diff`` prints (see ``display_diff``).
     """
-
-    steps: dict[str, str] = field(default_factory=dict)
-    display: dict[str, str] = field(default_factory=dict)
-    detail: dict[str, list[str]] = field(default_factory=dict)
-
-    @property
-    def changes(self) -> dict[str, str]:
-        return {k: v for k, v in self.steps.items() if v != "same"}
 
 
 def urn(name: str) -> str:
@@ -353,66 +366,152 @@ def apply_ignore_changes(news: dict[str, Any], olds: Mapping[str, Any], paths: t
     return result
 
 
-class Stack:
-    """A stack's state between steps, driven through a ProviderServer like the engine would.
+class Provider(Protocol):
+    """The RPCs a stack driver makes: ProviderServer's and NativePlugin's, props as plain dicts."""
 
-    One resource at a time, in program order (the engine runs up to 4 x CPUs steps in parallel; the
-    dynamic server 4 at once: the order of requests across resources may differ).
+    def check(self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], /) -> dict[str, Any]: ...
+
+    def diff(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+             old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = (), /) -> Any: ...
+
+    def create(self, urn: str, props: Mapping[str, Any], /) -> tuple[str, dict[str, Any]]: ...
+
+    def read(self, urn: str, id_: str, props: Mapping[str, Any],
+             inputs: Mapping[str, Any], /) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]: ...
+
+    def update(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+               old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = (), /) -> dict[str, Any]: ...
+
+    def delete(self, urn: str, id_: str, props: Mapping[str, Any], old_inputs: Mapping[str, Any], /) -> None: ...
+
+
+class ProgramResource(Protocol):
+    """What the driver reads of a program's resource, besides the check inputs its front end makes of it."""
+
+    @property
+    def secrets(self) -> frozenset[str]: ...
+
+    @property
+    def retain_on_delete(self) -> bool: ...
+
+    @property
+    def ignore_changes(self) -> tuple[str, ...]: ...
+
+
+R = TypeVar("R", bound=ProgramResource)
+P = TypeVar("P", bound=PlanBase[Any])
+
+
+class StackDriver(ABC, Generic[R, P]):
+    """A stack's state between steps, driven through a provider like the engine would: the steps users
+    type (``preview``, ``up``, ``refresh``, ``destroy``), the same for both front ends. What differs is
+    left to the front end's hooks: ``_resource`` (a program's value as its Resource), ``_news`` (the
+    check inputs), ``_urn``, ``_new_plan`` and ``_show`` (what the plan records for display).
+
+    ``_parallel``: how ``preview`` and ``up`` run the resources' steps: None for one at a time in program
+    order in the caller's thread, n for a pool of n workers (see ``_run``).
     """
 
-    def __init__(self, server: ProviderServer) -> None:
-        self.server = server
+    _parallel: Optional[int] = None
+
+    def __init__(self, provider: Provider) -> None:
+        self._provider = provider
         self.state: dict[str, StateEntry] = {}
+        self._lock = threading.Lock()
 
-    def _program(self, program: Mapping[str, Any]) -> dict[str, Resource]:
-        return {k: v if isinstance(v, Resource) else Resource(dict(v)) for k, v in program.items()}
+    @abstractmethod
+    def _resource(self, value: Any) -> R:
+        """A program's value (a Resource or a plain props mapping) as the front end's Resource."""
 
-    def _plan_one(self, state: dict[str, StateEntry], name: str, res: Resource) -> tuple[str, dict[str, Any]]:
-        old = state.get(name)
-        news = res.inputs()
+    @abstractmethod
+    def _news(self, res: R) -> dict[str, Any]:
+        """The inputs the engine sends to Check for the resource."""
+
+    @abstractmethod
+    def _urn(self, name: str) -> str: ...
+
+    @abstractmethod
+    def _new_plan(self) -> P: ...
+
+    @abstractmethod
+    def _show(self, plan: P, name: str, old: StateEntry, checked: dict[str, Any], diff: Any) -> None:
+        """Record in the plan what the CLI shows for an update or replace: ``checked`` the inputs the step
+        goes on with, ``diff`` the provider's DiffResponse."""
+
+    def _plan_one(self, name: str, res: R, old: Optional[StateEntry]) -> tuple[str, dict[str, Any], Any]:
+        """The step for one resource, the inputs it goes on with, and the provider's Diff answer (None
+        for a create)."""
+        p, urn_ = self._provider, self._urn(name)
+        news = self._news(res)
         if old is None:
-            return "create", self.server.check(urn(name), {}, news)
-        # step_generator.go continueStepsFromImport: ignore_changes first, then Check(olds=old inputs).
-        checked = self.server.check(urn(name), old.inputs, apply_ignore_changes(news, old.inputs, res.ignore_changes))
+            return "create", p.check(urn_, {}, news), None
+        # step_generator.go continueStepsFromImport: ignore_changes first, then Check(olds=old inputs)
+        # (processIgnoreChanges, applied by the engine); the paths also go to Diff and Update.
+        checked = p.check(urn_, old.inputs, apply_ignore_changes(news, old.inputs, res.ignore_changes))
         # Diff: olds are the stored outputs, news the checked inputs, old_inputs the stored inputs.
-        diff = self.server.diff(urn(name), old.id, old.outputs, checked, old.inputs, res.ignore_changes)
+        diff = p.diff(urn_, old.id, old.outputs, checked, old.inputs, res.ignore_changes)
         if diff.changes == provider_pb2.DiffResponse.DIFF_NONE:
-            return "same", checked
+            return "same", checked, diff
         if diff.changes != provider_pb2.DiffResponse.DIFF_SOME:
-            raise AssertionError("the provider must always answer an explicit diff")
+            raise AssertionError(f"the provider must always answer an explicit diff, got {diff.changes}")
         if list(diff.replaces):
             # continueStepsFromDiff: on a replace, Check again with no olds and the program's raw inputs.
-            return "replace", self.server.check(urn(name), {}, news)
-        return "update", checked
+            return "replace", p.check(urn_, {}, news), diff
+        return "update", checked, diff
 
-    def _run(self, program: Mapping[str, Any], apply: bool, refresh: bool) -> Plan:
+    def _step(self, state: dict[str, StateEntry], name: str, res: R, apply: bool, plan: P,
+              replaced: list[tuple[str, StateEntry]]) -> None:
+        """Plan one resource and, for an up, apply it; the shared state, plan and ``replaced`` are only
+        touched under the lock, as steps may run in parallel."""
+        old = state.get(name)
+        step, checked, diff = self._plan_one(name, res, old)
+        with self._lock:
+            plan.steps[name] = step
+            if step in ("update", "replace") and old is not None:
+                self._show(plan, name, old, checked, diff)
+        if not apply:
+            return
+        if step == "same":
+            assert old is not None
+            old.retain_on_delete = res.retain_on_delete  # a same step stores the program's options
+            return
+        if step in ("create", "replace"):
+            id_, outs = self._provider.create(self._urn(name), checked)
+            new = StateEntry(id_, checked, outs, res.secrets & set(outs), res.retain_on_delete)
+        else:
+            assert old is not None
+            outs = self._provider.update(self._urn(name), old.id, old.outputs, checked, old.inputs,
+                                         res.ignore_changes)
+            new = StateEntry(old.id, checked, outs, res.secrets & set(outs), res.retain_on_delete)
+        with self._lock:
+            state[name] = new
+            if step == "replace" and old is not None:
+                replaced.append((name, old))
+
+    def _run(self, program: Mapping[str, Any], apply: bool, refresh: bool, parallel: Optional[int]) -> P:
         """One ``pulumi up`` (apply) or ``pulumi preview``. A preview works on a copy of the state and
-        never saves it (pkg/backend/diy/backend.go apply: no snapshot manager for a dry run)."""
+        never saves it (pkg/backend/diy/backend.go apply: no snapshot manager for a dry run).
+
+        ``parallel``: None runs the steps one at a time in program order, stopping at the first failure;
+        n runs them in a pool of n workers (the engine runs up to ``--parallel`` steps, default 4 x CPUs,
+        pkg/cmd/pulumi/operations/up.go defaultParallel; step_executor.go workers), where the first
+        failure is raised once the steps already submitted have run. The harness's resources have no
+        dependencies between them, so any order is a valid engine order.
+        """
         state = self.state if apply else copy.deepcopy(self.state)
         if refresh:
             self._refresh(state)
-        plan = Plan()
-        resources = self._program(program)
+        plan = self._new_plan()
+        resources = {name: self._resource(value) for name, value in program.items()}
         replaced: list[tuple[str, StateEntry]] = []
-        for name, res in resources.items():
-            step, checked = self._plan_one(state, name, res)
-            plan.steps[name] = step
-            old = state.get(name)
-            if step in ("update", "replace") and old is not None:
-                plan.display[name], plan.detail[name] = display_diff(old.inputs, checked)
-            if not apply:
-                continue
-            if step in ("create", "replace"):
-                id_, outs = self.server.create(urn(name), checked)
-                state[name] = StateEntry(id_, checked, outs, res.secrets & set(outs), res.retain_on_delete)
-                if old is not None:
-                    replaced.append((name, old))
-            elif step == "update":
-                assert old is not None
-                outs = self.server.update(urn(name), old.id, old.outputs, checked, old.inputs, res.ignore_changes)
-                state[name] = StateEntry(old.id, checked, outs, res.secrets & set(outs), res.retain_on_delete)
-            elif old is not None:
-                old.retain_on_delete = res.retain_on_delete  # a same step stores the program's options
+        if parallel is None:
+            for name, res in resources.items():
+                self._step(state, name, res, apply, plan, replaced)
+        else:
+            with futures.ThreadPoolExecutor(max_workers=parallel) as pool:
+                jobs = [pool.submit(self._step, state, n, r, apply, plan, replaced) for n, r in resources.items()]
+                for job in jobs:
+                    job.result()
         # Deletes come after every create and update (step_generator.go GenerateDeletes, run from
         # performPostSteps): first the replaced resources, then those gone from the program.
         for name, old in replaced:
@@ -426,15 +525,15 @@ class Stack:
     def _delete(self, name: str, old: StateEntry) -> None:
         """step.go DeleteStep.Apply: no Delete call for a resource stored with retain_on_delete."""
         if not old.retain_on_delete:
-            self.server.delete(urn(name), old.id, old.outputs, old.inputs)
+            self._provider.delete(self._urn(name), old.id, old.outputs, old.inputs)
 
-    def preview(self, program: Mapping[str, Any], refresh: bool = False) -> Plan:
+    def preview(self, program: Mapping[str, Any], refresh: bool = False) -> P:
         """``pulumi preview`` (``refresh=True``: ``pulumi preview --refresh``). Saves nothing."""
-        return self._run(program, apply=False, refresh=refresh)
+        return self._run(program, apply=False, refresh=refresh, parallel=self._parallel)
 
-    def up(self, program: Mapping[str, Any], refresh: bool = False) -> Plan:
+    def up(self, program: Mapping[str, Any], refresh: bool = False) -> P:
         """``pulumi up`` (``refresh=True``: ``pulumi up --refresh``, or ``options: refresh: always``)."""
-        return self._run(program, apply=True, refresh=refresh)
+        return self._run(program, apply=True, refresh=refresh, parallel=self._parallel)
 
     def refresh(self) -> dict[str, str]:
         """``pulumi refresh``: read every resource; returns name -> 'same', 'changed' or 'deleted'."""
@@ -445,7 +544,7 @@ class Stack:
         for name, entry in list(state.items()):
             # step.go RefreshStep.Apply: Read(inputs=old inputs, state=old outputs); an empty id is a
             # delete; returned inputs replace the stored ones.
-            id_, outs, inputs = self.server.read(urn(name), entry.id, entry.outputs, entry.inputs)
+            id_, outs, inputs = self._provider.read(self._urn(name), entry.id, entry.outputs, entry.inputs)
             if not id_:
                 del state[name]
                 result[name] = "deleted"
@@ -453,10 +552,46 @@ class Stack:
             new_inputs = inputs if inputs is not None else entry.inputs
             # Then Diff with olds = refreshed outputs and news = the old inputs (RefreshStep.Apply,
             # diffResource with the arguments swapped); its answer says whether the refresh changed anything.
-            diff = self.server.diff(urn(name), id_, outs, entry.inputs, new_inputs)
+            diff = self._provider.diff(self._urn(name), id_, outs, entry.inputs, new_inputs)
             state[name] = StateEntry(id_, new_inputs, outs, entry.secrets, entry.retain_on_delete)
             result[name] = "same" if diff.changes == provider_pb2.DiffResponse.DIFF_NONE else "changed"
         return result
+
+    def destroy(self) -> None:
+        for name, entry in list(self.state.items()):
+            self._delete(name, entry)
+            del self.state[name]
+
+    def outputs(self, name: str) -> dict[str, Any]:
+        return _strip(self.state[name].outputs)
+
+
+class Stack(StackDriver[Resource, Plan]):
+    """A stack's state between steps, driven through a ProviderServer like the engine would.
+
+    One resource at a time, in program order (the engine runs up to 4 x CPUs steps in parallel; the
+    dynamic server 4 at once: the order of requests across resources may differ).
+    """
+
+    def __init__(self, server: ProviderServer) -> None:
+        super().__init__(server)
+        self.server = server
+
+    def _resource(self, value: Any) -> Resource:
+        return value if isinstance(value, Resource) else Resource(dict(value))
+
+    def _news(self, res: Resource) -> dict[str, Any]:
+        return res.inputs()
+
+    def _urn(self, name: str) -> str:
+        return urn(name)
+
+    def _new_plan(self) -> Plan:
+        return Plan()
+
+    def _show(self, plan: Plan, name: str, old: StateEntry, checked: dict[str, Any], diff: Any) -> None:
+        # The dynamic server forwards no detailed diff, so the CLI diffs the inputs itself (display_diff).
+        plan.display[name], plan.detail[name] = display_diff(old.inputs, checked)
 
     def get(self, name: str, id_: str, namespace: str = "twilio") -> tuple[str, dict[str, Any]]:
         """``ServiceNotifications.get``: step.go ReadStep.Apply sends the program's properties as both
@@ -468,14 +603,6 @@ class Stack:
     def import_(self, name: str, id_: str) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
         """``pulumi import``: step.go ImportStep.Apply calls Read with the id alone, no inputs, no state."""
         return self.server.read(urn(name), id_, {}, {})
-
-    def destroy(self) -> None:
-        for name, entry in list(self.state.items()):
-            self._delete(name, entry)
-            del self.state[name]
-
-    def outputs(self, name: str) -> dict[str, Any]:
-        return _strip(self.state[name].outputs)
 
 
 def _strip(props: Mapping[str, Any]) -> dict[str, Any]:

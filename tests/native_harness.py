@@ -2,8 +2,8 @@
 
 ``NativePlugin`` starts ``provider/`` as the Python language host starts a plugin directory and serves a
 fake Engine service (the engine's host server) whose ``Log`` calls are recorded. ``NativeStack`` offers
-the steps users type, like harness.py's ``Stack``: ``preview``, ``up``, ``refresh``, ``destroy`` and
-``import_`` (``pulumi import``).
+the steps users type through the driver harness.py's ``Stack`` uses (``StackDriver``): ``preview``, ``up``,
+``refresh``, ``destroy``, and its own ``import_`` (``pulumi import``).
 
 Each behaviour imitated names the engine file it comes from (pulumi/pulumi, read at v3.260):
 pkg/resource/plugin/plugin.go ExecPlugin, sdk/python/cmd/pulumi-language-python/main.go RunPlugin,
@@ -21,7 +21,7 @@ import sys
 import threading
 from collections.abc import Mapping
 from concurrent import futures
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -33,11 +33,12 @@ from harness import (
     QUICKSTART_DIR,
     ROOT,
     CheckFailed,
+    PlanBase,
     PluginProcess,
     ProviderError,
     Secret,
+    StackDriver,
     StateEntry,
-    apply_ignore_changes,
     from_struct,
     to_struct,
 )
@@ -223,20 +224,11 @@ Entry = StateEntry
 """A resource in the stack's state: the same record as the dynamic harness keeps."""
 
 
-@dataclass
-class Plan:
+class Plan(PlanBase[dict[str, int]]):
     """What a preview or up did per resource name (create, update, replace, delete, same), with what the
     CLI shows: ``display`` the plain preview's ``[diff: ~newMessage]`` (rows.go getDiffInfo takes the keys
     of the provider's detailed diff, filtered to its ``diffs``), ``detail`` the detailed diff's paths
     (what ``--diff`` prints, display/diff.go renderDiff -> PrintObjectDiff)."""
-
-    steps: dict[str, str] = field(default_factory=dict)
-    display: dict[str, str] = field(default_factory=dict)
-    detail: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    @property
-    def changes(self) -> dict[str, str]:
-        return {k: v for k, v in self.steps.items() if v != "same"}
 
 
 @dataclass
@@ -250,116 +242,41 @@ class Resource:
     retain_on_delete: bool = False
 
 
-class NativeStack:
+class NativeStack(StackDriver[Resource, Plan]):
     """A stack's state between steps, driven through a NativePlugin like the engine would.
 
-    ``parallel``: how many resources' steps run at once; the engine runs up to ``--parallel`` steps
-    (default 4 x CPUs, pkg/cmd/pulumi/operations/up.go defaultParallel; step_executor.go workers). The
-    harness's resources have no dependencies between them, so any order is a valid engine order.
+    ``parallel``: how many resources' steps ``up`` runs at once (``preview`` runs them in a pool of one);
+    the engine runs up to ``--parallel`` steps (default 4 x CPUs, pkg/cmd/pulumi/operations/up.go
+    defaultParallel; step_executor.go workers). The harness's resources have no dependencies between
+    them, so any order is a valid engine order.
     """
 
+    _parallel = 1
+
     def __init__(self, plugin: NativePlugin) -> None:
+        super().__init__(plugin)
         self.plugin = plugin
-        self.state: dict[str, Entry] = {}
-        self._lock = threading.Lock()
 
-    def _step(self, state: dict[str, Entry], name: str, res: Resource, apply: bool, plan: Plan) -> None:
-        p = self.plugin
-        old = state.get(name)
-        if res.secrets and p.accept_secrets:
+    def _resource(self, value: Any) -> Resource:
+        return value if isinstance(value, Resource) else Resource(dict(value))
+
+    def _news(self, res: Resource) -> dict[str, Any]:
+        if res.secrets and self.plugin.accept_secrets:
             raise AssertionError("the harness models only a provider answering acceptSecrets=False")
-        if old is None:
-            step, checked = "create", p.check(urn(name), {}, res.props)
-        else:
-            # step_generator.go: ignore_changes applied by the engine before Check(olds=old inputs)
-            # (processIgnoreChanges); the paths also go to Diff and Update.
-            checked = p.check(urn(name), old.inputs, apply_ignore_changes(res.props, old.inputs, res.ignore_changes))
-            diff = p.diff(urn(name), old.id, old.outputs, checked, old.inputs, res.ignore_changes)
-            if diff.changes == provider_pb2.DiffResponse.DIFF_NONE:
-                step = "same"
-            elif diff.changes != provider_pb2.DiffResponse.DIFF_SOME:
-                raise AssertionError(f"the provider must answer an explicit diff, got {diff.changes}")
-            else:
-                with self._lock:
-                    plan.detail[name] = {k: v.kind for k, v in diff.detailedDiff.items()}
-                    plan.display[name] = "[diff: " + "".join(f"~{k}" for k in sorted(diff.diffs)) + "]"
-                if list(diff.replaces):
-                    # continueStepsFromDiff: on a replace, Check again with no olds.
-                    step, checked = "replace", p.check(urn(name), {}, res.props)
-                else:
-                    step = "update"
-        with self._lock:
-            plan.steps[name] = step
-        if not apply:
-            return
-        if step == "same":
-            assert old is not None
-            old.retain_on_delete = res.retain_on_delete  # a same step stores the program's options
-            return
-        if step in ("create", "replace"):
-            id_, outs = p.create(urn(name), checked)
-            new = Entry(id_, checked, outs, res.secrets & set(outs), res.retain_on_delete)
-        else:
-            assert old is not None
-            outs = p.update(urn(name), old.id, old.outputs, checked, old.inputs, res.ignore_changes)
-            new = Entry(old.id, checked, outs, res.secrets & set(outs), res.retain_on_delete)
-        with self._lock:
-            state[name] = new
-            if step == "replace" and old is not None:
-                self._replaced.append((name, old))
+        return res.props
 
-    def _run(self, program: Mapping[str, Any], apply: bool, refresh: bool, parallel: int) -> Plan:
-        """One ``pulumi up`` (apply) or ``pulumi preview`` (a copy of the state, never saved:
-        pkg/backend/diy/backend.go apply)."""
-        import copy
+    def _urn(self, name: str) -> str:
+        return urn(name)
 
-        state = self.state if apply else copy.deepcopy(self.state)
-        if refresh:
-            self._refresh(state)
-        plan = Plan()
-        self._replaced: list[tuple[str, Entry]] = []
-        resources = {k: v if isinstance(v, Resource) else Resource(dict(v)) for k, v in program.items()}
-        with futures.ThreadPoolExecutor(max_workers=parallel) as pool:
-            for job in [pool.submit(self._step, state, n, r, apply, plan) for n, r in resources.items()]:
-                job.result()
-        # Deletes after every create and update (step_generator.go GenerateDeletes from performPostSteps).
-        for name, old in self._replaced:
-            self._delete(name, old)
-        for name in [n for n in state if n not in resources]:
-            plan.steps[name] = "delete"
-            if apply:
-                self._delete(name, state.pop(name))
-        return plan
+    def _new_plan(self) -> Plan:
+        return Plan()
 
-    def _delete(self, name: str, old: Entry) -> None:
-        """step.go DeleteStep.Apply: no Delete call for a resource stored with retain_on_delete."""
-        if not old.retain_on_delete:
-            self.plugin.delete(urn(name), old.id, old.outputs, old.inputs)
-
-    def preview(self, program: Mapping[str, Any], refresh: bool = False) -> Plan:
-        return self._run(program, apply=False, refresh=refresh, parallel=1)
+    def _show(self, plan: Plan, name: str, old: Entry, checked: dict[str, Any], diff: Any) -> None:
+        plan.detail[name] = {k: v.kind for k, v in diff.detailedDiff.items()}
+        plan.display[name] = "[diff: " + "".join(f"~{k}" for k in sorted(diff.diffs)) + "]"
 
     def up(self, program: Mapping[str, Any], refresh: bool = False, parallel: int = 1) -> Plan:
         return self._run(program, apply=True, refresh=refresh, parallel=parallel)
-
-    def refresh(self) -> dict[str, str]:
-        return self._refresh(self.state)
-
-    def _refresh(self, state: dict[str, Entry]) -> dict[str, str]:
-        """step.go RefreshStep.Apply: Read(inputs=old inputs, state=old outputs); an empty id is a delete;
-        returned inputs replace the stored ones; then Diff(olds=refreshed outputs, news=old inputs)."""
-        result = {}
-        for name, entry in list(state.items()):
-            id_, outs, inputs = self.plugin.read(urn(name), entry.id, entry.outputs, entry.inputs)
-            if not id_:
-                del state[name]
-                result[name] = "deleted"
-                continue
-            new_inputs = inputs if inputs is not None else entry.inputs
-            diff = self.plugin.diff(urn(name), id_, outs, entry.inputs, new_inputs)
-            state[name] = Entry(id_, new_inputs, outs, entry.secrets, entry.retain_on_delete)
-            result[name] = "same" if diff.changes == provider_pb2.DiffResponse.DIFF_NONE else "changed"
-        return result
 
     def import_(self, name: str, id_: str) -> dict[str, Any]:
         """``pulumi import TOKEN NAME ID``: step.go ImportStep.Apply calls Read with the id alone, fails on
@@ -375,11 +292,3 @@ class NativeStack:
             self.last_import_failures = failed.failures
         self.state[name] = Entry(read_id or id_, inputs, outs)
         return inputs
-
-    def destroy(self) -> None:
-        for name, entry in list(self.state.items()):
-            self._delete(name, entry)
-            del self.state[name]
-
-    def outputs(self, name: str) -> dict[str, Any]:
-        return dict(self.state[name].outputs)
