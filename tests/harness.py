@@ -106,7 +106,7 @@ class CheckFailed(Exception):
 
 
 class PluginProcess:
-    """A provider plugin process and its gRPC channel: the plumbing both front ends' harnesses share.
+    """A provider plugin process, its gRPC channel and the resource RPCs: what both front ends' harnesses share.
 
     The engine reads the port from the plugin's first line on stdout (plugin.go parsePort) and talks
     ResourceProvider over gRPC; stderr is collected for the tests to read.
@@ -176,6 +176,43 @@ class PluginProcess:
                 raise ProviderError(err.details()) from None
             return None
 
+    # One method per resource RPC; props are plain dicts (Unknown() for unknowns), in the front end's names.
+    def check(self, urn_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        resp = self._rpc("Check", provider_pb2.CheckRequest(urn=urn_, olds=to_struct(olds), news=to_struct(news)))
+        if resp.failures:
+            raise CheckFailed([(f.property, f.reason) for f in resp.failures])
+        return from_struct(resp.inputs)
+
+    def diff(self, urn_: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+             old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()) -> Any:
+        # The engine sends the ignore_changes paths to every provider's Diff and Update (step_generator.go;
+        # step.go UpdateStep.Apply); pulumi/dynamic/__main__.py reads none of them.
+        return self._rpc("Diff", provider_pb2.DiffRequest(
+            urn=urn_, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs),
+            ignoreChanges=list(ignore_changes)))
+
+    def create(self, urn_: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        resp = self._rpc("Create", provider_pb2.CreateRequest(urn=urn_, properties=to_struct(props)))
+        return resp.id, from_struct(resp.properties)
+
+    def read(self, urn_: str, id_: str, props: Mapping[str, Any],
+             inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
+        resp = self._rpc("Read", provider_pb2.ReadRequest(
+            urn=urn_, id=id_, properties=to_struct(props), inputs=to_struct(inputs)))
+        new_inputs = from_struct(resp.inputs) if resp.HasField("inputs") else None
+        return resp.id, from_struct(resp.properties), new_inputs
+
+    def update(self, urn_: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+               old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()) -> dict[str, Any]:
+        resp = self._rpc("Update", provider_pb2.UpdateRequest(
+            urn=urn_, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs),
+            ignoreChanges=list(ignore_changes)))
+        return from_struct(resp.properties)
+
+    def delete(self, urn_: str, id_: str, props: Mapping[str, Any], old_inputs: Mapping[str, Any]) -> None:
+        self._rpc("Delete", provider_pb2.DeleteRequest(
+            urn=urn_, id=id_, properties=to_struct(props), old_inputs=to_struct(old_inputs)))
+
 
 class ProviderServer(PluginProcess):
     """The dynamic-provider process, started and configured like the engine does it.
@@ -216,46 +253,9 @@ class ProviderServer(PluginProcess):
                 news=to_struct(_wire_config(config)), old_inputs=to_struct(_wire_config(old_config))))
         self.configure(config)
 
-    # One method per RPC; props are plain dicts (Unknown() for unknowns).
     def configure(self, config: Mapping[str, Any]) -> None:
         """Configure with the stack config (see _wire_config)."""
         self._rpc("Configure", provider_pb2.ConfigureRequest(args=to_struct(_wire_config(config)), acceptSecrets=True))
-
-    def check(self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
-        resp = self._rpc("Check", provider_pb2.CheckRequest(urn=urn, olds=to_struct(olds), news=to_struct(news)))
-        if resp.failures:
-            raise CheckFailed([(f.property, f.reason) for f in resp.failures])
-        return from_struct(resp.inputs)
-
-    def diff(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-             old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()) -> Any:
-        # The engine sends the ignore_changes paths to every provider's Diff and Update (step_generator.go;
-        # step.go UpdateStep.Apply); pulumi/dynamic/__main__.py reads none of them.
-        return self._rpc("Diff", provider_pb2.DiffRequest(
-            urn=urn, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs),
-            ignoreChanges=list(ignore_changes)))
-
-    def create(self, urn: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        resp = self._rpc("Create", provider_pb2.CreateRequest(urn=urn, properties=to_struct(props)))
-        return resp.id, from_struct(resp.properties)
-
-    def read(self, urn: str, id_: str, props: Mapping[str, Any],
-             inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
-        resp = self._rpc("Read", provider_pb2.ReadRequest(
-            urn=urn, id=id_, properties=to_struct(props), inputs=to_struct(inputs)))
-        new_inputs = from_struct(resp.inputs) if resp.HasField("inputs") else None
-        return resp.id, from_struct(resp.properties), new_inputs
-
-    def update(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-               old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()) -> dict[str, Any]:
-        resp = self._rpc("Update", provider_pb2.UpdateRequest(
-            urn=urn, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs),
-            ignoreChanges=list(ignore_changes)))
-        return from_struct(resp.properties)
-
-    def delete(self, urn: str, id_: str, props: Mapping[str, Any], old_inputs: Mapping[str, Any]) -> None:
-        self._rpc("Delete", provider_pb2.DeleteRequest(
-            urn=urn, id=id_, properties=to_struct(props), old_inputs=to_struct(old_inputs)))
 
 
 @dataclass
@@ -366,25 +366,6 @@ def apply_ignore_changes(news: dict[str, Any], olds: Mapping[str, Any], paths: t
     return result
 
 
-class Provider(Protocol):
-    """The RPCs a stack driver makes: ProviderServer's and NativePlugin's, props as plain dicts."""
-
-    def check(self, urn: str, olds: Mapping[str, Any], news: Mapping[str, Any], /) -> dict[str, Any]: ...
-
-    def diff(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-             old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = (), /) -> Any: ...
-
-    def create(self, urn: str, props: Mapping[str, Any], /) -> tuple[str, dict[str, Any]]: ...
-
-    def read(self, urn: str, id_: str, props: Mapping[str, Any],
-             inputs: Mapping[str, Any], /) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]: ...
-
-    def update(self, urn: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-               old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = (), /) -> dict[str, Any]: ...
-
-    def delete(self, urn: str, id_: str, props: Mapping[str, Any], old_inputs: Mapping[str, Any], /) -> None: ...
-
-
 class ProgramResource(Protocol):
     """What the driver reads of a program's resource, besides the check inputs its front end makes of it."""
 
@@ -414,7 +395,7 @@ class StackDriver(ABC, Generic[R, P]):
 
     _parallel: Optional[int] = None
 
-    def __init__(self, provider: Provider) -> None:
+    def __init__(self, provider: PluginProcess) -> None:
         self._provider = provider
         self.state: dict[str, StateEntry] = {}
         self._lock = threading.Lock()

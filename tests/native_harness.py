@@ -39,7 +39,6 @@ from harness import (
     Secret,
     StackDriver,
     StateEntry,
-    from_struct,
     to_struct,
 )
 
@@ -171,7 +170,7 @@ class NativePlugin(PluginProcess):
         super().stop()
         self.engine.stop()
 
-    # One method per RPC; props are plain dicts in schema names (Unknown() for unknowns).
+    # The plugin's own RPCs; the resource RPCs are PluginProcess's, props in schema names.
     def get_schema(self) -> dict[str, Any]:
         return json.loads(self._rpc("GetSchema", provider_pb2.GetSchemaRequest(version=0)).schema)  # type: ignore[no-any-return]
 
@@ -180,40 +179,6 @@ class NativePlugin(PluginProcess):
             args=to_struct(_wire_config(config)), acceptSecrets=True, acceptResources=True))
         self.accept_secrets = resp.acceptSecrets
         return resp
-
-    def check(self, urn_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
-        resp = self._rpc("Check", provider_pb2.CheckRequest(urn=urn_, olds=to_struct(olds), news=to_struct(news)))
-        if resp.failures:
-            raise CheckFailed([(f.property, f.reason) for f in resp.failures])
-        return from_struct(resp.inputs)
-
-    def diff(self, urn_: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-             old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()) -> Any:
-        return self._rpc("Diff", provider_pb2.DiffRequest(
-            urn=urn_, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs),
-            ignoreChanges=list(ignore_changes)))
-
-    def create(self, urn_: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        resp = self._rpc("Create", provider_pb2.CreateRequest(urn=urn_, properties=to_struct(props)))
-        return resp.id, from_struct(resp.properties)
-
-    def read(self, urn_: str, id_: str, props: Mapping[str, Any],
-             inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
-        resp = self._rpc("Read", provider_pb2.ReadRequest(
-            urn=urn_, id=id_, properties=to_struct(props), inputs=to_struct(inputs)))
-        new_inputs = from_struct(resp.inputs) if resp.HasField("inputs") else None
-        return resp.id, from_struct(resp.properties), new_inputs
-
-    def update(self, urn_: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-               old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()) -> dict[str, Any]:
-        resp = self._rpc("Update", provider_pb2.UpdateRequest(
-            urn=urn_, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs),
-            ignoreChanges=list(ignore_changes)))
-        return from_struct(resp.properties)
-
-    def delete(self, urn_: str, id_: str, props: Mapping[str, Any], old_inputs: Mapping[str, Any]) -> None:
-        self._rpc("Delete", provider_pb2.DeleteRequest(
-            urn=urn_, id=id_, properties=to_struct(props), old_inputs=to_struct(old_inputs)))
 
 
 def _plain_config(config: Mapping[str, Any]) -> dict[str, Any]:
