@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -385,9 +385,9 @@ P = TypeVar("P", bound=PlanBase[Any])
 
 class StackDriver(ABC, Generic[R, P]):
     """A stack's state between steps, driven through a provider like the engine would: the steps users
-    type (``preview``, ``up``, ``refresh``, ``destroy``), the same for both front ends. What differs is
-    left to the front end's hooks: ``_resource`` (a program's value as its Resource), ``_news`` (the
-    check inputs), ``_urn``, ``_new_plan`` and ``_show`` (what the plan records for display).
+    type (``preview``, ``up``, ``refresh``, ``destroy``), the same for both front ends. A front end gives
+    its Resource (made from a plain props mapping in a program), its urns and its Plan to the constructor,
+    and implements two hooks: ``_news`` (the check inputs) and ``_show`` (what the plan records for display).
 
     ``_parallel``: how ``preview`` and ``up`` run the resources' steps: None for one at a time in program
     order in the caller's thread, n for a pool of n workers (see ``_run``).
@@ -395,24 +395,23 @@ class StackDriver(ABC, Generic[R, P]):
 
     _parallel: Optional[int] = None
 
-    def __init__(self, provider: PluginProcess) -> None:
+    def __init__(self, provider: PluginProcess, resource: Callable[[dict[str, Any]], R],
+                 urn: Callable[[str], str], plan: Callable[[], P]) -> None:
         self._provider = provider
+        self._make_resource = resource
+        self._urn = urn
+        self._new_plan = plan
         self.state: dict[str, StateEntry] = {}
         self._lock = threading.Lock()
 
-    @abstractmethod
     def _resource(self, value: Any) -> R:
-        """A program's value (a Resource or a plain props mapping) as the front end's Resource."""
+        """A program's value as the front end's Resource: programs may give a resource's props alone."""
+        res: R = self._make_resource(dict(value)) if isinstance(value, Mapping) else value
+        return res
 
     @abstractmethod
     def _news(self, res: R) -> dict[str, Any]:
         """The inputs the engine sends to Check for the resource."""
-
-    @abstractmethod
-    def _urn(self, name: str) -> str: ...
-
-    @abstractmethod
-    def _new_plan(self) -> P: ...
 
     @abstractmethod
     def _show(self, plan: P, name: str, old: StateEntry, checked: dict[str, Any], diff: Any) -> None:
@@ -544,6 +543,7 @@ class StackDriver(ABC, Generic[R, P]):
             del self.state[name]
 
     def outputs(self, name: str) -> dict[str, Any]:
+        # Without the dynamic resource's internal __provider; the plugin's outputs have no such key.
         return _strip(self.state[name].outputs)
 
 
@@ -555,20 +555,11 @@ class Stack(StackDriver[Resource, Plan]):
     """
 
     def __init__(self, server: ProviderServer) -> None:
-        super().__init__(server)
+        super().__init__(server, Resource, urn, Plan)
         self.server = server
-
-    def _resource(self, value: Any) -> Resource:
-        return value if isinstance(value, Resource) else Resource(dict(value))
 
     def _news(self, res: Resource) -> dict[str, Any]:
         return res.inputs()
-
-    def _urn(self, name: str) -> str:
-        return urn(name)
-
-    def _new_plan(self) -> Plan:
-        return Plan()
 
     def _show(self, plan: Plan, name: str, old: StateEntry, checked: dict[str, Any], diff: Any) -> None:
         # The dynamic server forwards no detailed diff, so the CLI diffs the inputs itself (display_diff).

@@ -219,22 +219,13 @@ class NativeStack(StackDriver[Resource, Plan]):
     _parallel = 1
 
     def __init__(self, plugin: NativePlugin) -> None:
-        super().__init__(plugin)
+        super().__init__(plugin, Resource, urn, Plan)
         self.plugin = plugin
-
-    def _resource(self, value: Any) -> Resource:
-        return value if isinstance(value, Resource) else Resource(dict(value))
 
     def _news(self, res: Resource) -> dict[str, Any]:
         if res.secrets and self.plugin.accept_secrets:
             raise AssertionError("the harness models only a provider answering acceptSecrets=False")
         return res.props
-
-    def _urn(self, name: str) -> str:
-        return urn(name)
-
-    def _new_plan(self) -> Plan:
-        return Plan()
 
     def _show(self, plan: Plan, name: str, old: Entry, checked: dict[str, Any], diff: Any) -> None:
         plan.detail[name] = {k: v.kind for k, v in diff.detailedDiff.items()}
