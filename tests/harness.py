@@ -425,8 +425,8 @@ class StackDriver(ABC, Generic[R, P]):
         news = self._news(res)
         if old is None:
             return "create", p.check(urn_, {}, news), None
-        # step_generator.go continueStepsFromImport: ignore_changes first, then Check(olds=old inputs)
-        # (processIgnoreChanges, applied by the engine); the paths also go to Diff and Update.
+        # step_generator.go continueStepsFromImport: the engine applies processIgnoreChanges first, then
+        # Check(olds=old inputs); the paths also go to Diff and Update.
         checked = p.check(urn_, old.inputs, apply_ignore_changes(news, old.inputs, res.ignore_changes))
         # Diff: olds are the stored outputs, news the checked inputs, old_inputs the stored inputs.
         diff = p.diff(urn_, old.id, old.outputs, checked, old.inputs, res.ignore_changes)
