@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pulumi_twilio_conversations.core.config import check_namespace, env_name, resolve
+from pulumi_twilio_conversations.core.config import check_namespace, env_name, resolve, snake_key
 
 SECRET = "tok-SECRET-42"
 AC1 = "AC" + "1" * 32
@@ -125,7 +124,7 @@ def test_any_number_setting_gives_settings_or_a_problem_never_an_exception(raw: 
         settings = resolve({**GOOD, f"twilio:{key}": raw}, "twilio", {})
         if settings.problem is None:
             assert settings.http is not None
-            value = getattr(settings.http, re.sub(r"([A-Z])", r"_\1", key).lower())
+            value = getattr(settings.http, snake_key(key))
             if value is None:  # a blank value is no value: the default (callDeadline's is None, the worst case)
                 assert not raw.strip()
                 continue
