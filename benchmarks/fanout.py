@@ -345,8 +345,8 @@ def _bound(v: Verdict) -> str:
             f"resource for five gRPC calls and two HTTP requests: {verb}. The SDK floor, a plugin on the same SDK "
             f"that answers the same calls and makes the same requests but does nothing else (benchmarks/sdk_floor), "
             f"used {floor_per_resource:.1f} ms per resource and took **{floor.ratio:.3f}x** of its ideal: that is the "
-            f"least any plugin on `pulumi.provider.experimental` {PULUMI_VERSION} reaches here, and the native plugin "
-            f"took {native.seconds / floor.seconds:.2f}x the floor's time. The "
+            f"least any plugin on `pulumi.provider.experimental` {PULUMI_VERSION} reaches in this set-up, and "
+            f"the native plugin took {native.seconds / floor.seconds:.2f}x the floor's time. The "
             f"driver, a Python stand-in for the engine (which is Go), used {r.driver_cpu:.2f} s of CPU on the same "
             f"{os.cpu_count()} cores.")
 
