@@ -450,18 +450,8 @@ def test_typescript_reads_only_schema_outputs() -> None:
 # --- type-checking index.ts against declarations built from the schema ---------------------------------
 
 _TS_TYPES = {"string": "string", "boolean": "boolean", "integer": "number", "number": "number"}
-PULUMI_D_TS = """\
-// The few declarations of @pulumi/pulumi that index.ts and the SDK's declarations use.
-export interface Output<T> { apply<U>(f: (t: T) => U): Output<U>; }
-export type Input<T> = T | Promise<T> | Output<T>;
-export interface ResourceOptions { protect?: boolean; }
-export interface CustomResourceOptions extends ResourceOptions { provider?: ProviderResource; import?: string; }
-export declare class Config {
-    constructor(name?: string); require(key: string): string; get(key: string): string | undefined;
-}
-export declare class CustomResource { protected constructor(); }
-export declare class ProviderResource extends CustomResource {}
-"""
+TS_CACHE = REPO / "tests" / ".cache" / "typescript"
+"""Where .ci/run installs the compiler and @pulumi/pulumi (npm install --prefix tests/.cache/typescript)."""
 
 
 def _ts_type(prop: dict[str, Any], ns: str, suffix: str) -> str:
@@ -510,48 +500,71 @@ def sdk_d_ts() -> str:
     return "\n".join(out) + "\n"
 
 
-def find_tsc() -> Optional[str]:
-    for candidate in (shutil.which("tsc"), TS_DIR / "node_modules" / ".bin" / "tsc",
-                      REPO / "tests" / ".cache" / "typescript" / "node_modules" / ".bin" / "tsc"):
-        if candidate and os.access(candidate, os.X_OK) and shutil.which("node"):
-            return str(candidate)
+def find_typescript() -> Optional[tuple[str, Path]]:
+    """The compiler and Pulumi's real Node.js SDK (@pulumi/pulumi, whose declarations index.ts is checked
+    against): from .ci/run's install, or from examples/typescript after its run.sh."""
+    if not shutil.which("node"):
+        return None
+    for root in (TS_CACHE, TS_DIR):
+        tsc, pulumi_sdk = root / "node_modules" / ".bin" / "tsc", root / "node_modules" / "@pulumi" / "pulumi"
+        if os.access(tsc, os.X_OK) and (pulumi_sdk / "index.d.ts").is_file():
+            return str(tsc), pulumi_sdk
     return None
 
 
-def type_check(tmp_path: Path, index_ts: str) -> subprocess.CompletedProcess[str]:
-    tsc = find_tsc()
-    if tsc is None:
-        pytest.skip("no TypeScript compiler: `npm install --prefix tests/.cache/typescript typescript@5` "
-                    "(or run examples/typescript/run.sh, whose npm install brings one) enables this check")
-    module = SCHEMA["language"]["nodejs"]["packageName"]
-    for name, text in {"@pulumi/pulumi": PULUMI_D_TS, module: sdk_d_ts()}.items():
-        (tmp_path / "node_modules" / name).mkdir(parents=True)
-        (tmp_path / "node_modules" / name / "index.d.ts").write_text(text)
-    (tmp_path / "index.ts").write_text(index_ts)
-    shutil.copy(TS_DIR / "tsconfig.json", tmp_path / "tsconfig.json")
-    return subprocess.run([tsc, "-p", "tsconfig.json", "--noEmit", "--pretty", "false"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120, check=False)
-
-
-def test_index_ts_type_checks_against_the_schema(tmp_path: Path) -> None:
-    result = type_check(tmp_path, (TS_DIR / "index.ts").read_text())
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-@pytest.mark.parametrize(("old", "new", "errors"), [
+# index.ts with one name or type wrong, and the errors tsc must give for it.
+BROKEN_VARIANTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     # a misspelt nested name: TS2353 "Object literal may only specify known properties"
-    ("badgeCountEnabled:", "badgeCountEnable:", ("TS2353", "TS2561")),
+    "nested_name": ("badgeCountEnabled:", "badgeCountEnable:", ("TS2353", "TS2561")),
     # a boolean where the schema has a string: TS2322 "Type 'boolean' is not assignable"
-    ('sound: "ring"', "sound: true", ("TS2322",)),
+    "wrong_type": ('sound: "ring"', "sound: true", ("TS2322",)),
     # the required input misspelt: TS2561 "Did you mean to write 'chatServiceSid'?"
-    ("chatServiceSid: ", "chatServiceSidx: ", ("TS2353", "TS2561")),
-])
-def test_the_type_check_catches_a_wrong_name_or_type(tmp_path: Path, old: str, new: str,
-                                                     errors: tuple[str, ...]) -> None:
-    """The type check has teeth: index.ts with one name or type wrong fails it."""
+    "required_name": ("chatServiceSid: ", "chatServiceSidx: ", ("TS2353", "TS2561")),
+}
+
+
+@pytest.fixture(scope="module")
+def typescript_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """One ``tsc --noEmit`` over index.ts and each broken variant, in one project: the SDK's declarations
+    built from the schema, @pulumi/pulumi the real one. Returns each file's error codes."""
+    found = find_typescript()
+    if found is None:
+        pytest.skip("no TypeScript compiler and @pulumi/pulumi: `npm install --prefix tests/.cache/typescript "
+                    "typescript@5.9.3 @pulumi/pulumi@3.248.0` (.ci/run does it where npm is found) enables this check")
+    tsc, pulumi_sdk = found
+    work = tmp_path_factory.mktemp("typescript")
+    (work / "node_modules" / "@pulumi").mkdir(parents=True)
+    (work / "node_modules" / "@pulumi" / "pulumi").symlink_to(pulumi_sdk, target_is_directory=True)
+    module = SCHEMA["language"]["nodejs"]["packageName"]
+    (work / "node_modules" / module).mkdir(parents=True)
+    (work / "node_modules" / module / "index.d.ts").write_text(sdk_d_ts())
     source = (TS_DIR / "index.ts").read_text()
-    assert old in source
-    result = type_check(tmp_path, source.replace(old, new, 1))
-    assert result.returncode != 0, "the broken index.ts type-checked"
-    assert re.findall(r"error (TS\d+)", result.stdout) and set(re.findall(r"error (TS\d+)", result.stdout)) <= set(
-        errors), result.stdout
+    files = {"index.ts": source}
+    for name, (old, new, _) in BROKEN_VARIANTS.items():
+        assert old in source, f"index.ts no longer holds {old!r}: update BROKEN_VARIANTS"
+        files[f"{name}.ts"] = source.replace(old, new, 1)
+    for name, text in files.items():
+        (work / name).write_text(text)
+    config = json.loads((TS_DIR / "tsconfig.json").read_text())
+    config["files"] = sorted(files)
+    (work / "tsconfig.json").write_text(json.dumps(config))
+    result = subprocess.run([tsc, "-p", "tsconfig.json", "--noEmit", "--pretty", "false"], cwd=work,
+                            capture_output=True, text=True, timeout=300, check=False)
+    errors: dict[str, list[str]] = {name: [] for name in files}
+    for file, code in re.findall(r"^(\S+?\.ts)\(\d+,\d+\): error (TS\d+)", result.stdout, re.MULTILINE):
+        errors.setdefault(file, []).append(code)
+    unexplained = set(errors) - set(files)
+    assert not unexplained, f"errors outside the checked programs: {result.stdout}"
+    return errors
+
+
+def test_index_ts_type_checks_against_the_schema(typescript_errors: dict[str, list[str]]) -> None:
+    assert typescript_errors["index.ts"] == []
+
+
+@pytest.mark.parametrize("variant", BROKEN_VARIANTS)
+def test_the_type_check_catches_a_wrong_name_or_type(typescript_errors: dict[str, list[str]], variant: str) -> None:
+    """The type check has teeth: index.ts with one name or type wrong fails it, with the expected error."""
+    codes = typescript_errors[f"{variant}.ts"]
+    assert codes, f"{variant}: the broken index.ts type-checked"
+    assert set(codes) <= set(BROKEN_VARIANTS[variant][2]), codes
