@@ -515,6 +515,20 @@ def test_the_call_deadline_set_in_stack_config_ends_a_trickling_answer(hostile: 
     assert "the call's deadline of 1 s passed during attempt 1" in str(caught.value)
 
 
+def test_a_base_url_requests_refuses_fails_the_call_as_a_twilio_error_and_leaves_no_guard() -> None:
+    """``https://*.example.com`` passes the config check but not requests' URL preparation: the call fails
+    like any transport error, naming the host, and the call's deadline guard is finished, not left set."""
+    from pulumi_twilio_conversations.core import transport
+    from pulumi_twilio_conversations.core.endpoint import check_base_url
+
+    c = client(check_base_url("https://*.example.com"), max_retries=0)
+    with pytest.raises(TwilioError) as caught:
+        c.fetch(SID, CREDS)
+    assert "InvalidURL (*.example.com); no answer to the only attempt; this kind of failure is not retried" in str(
+        caught.value)
+    assert transport._CURRENT.get() is None
+
+
 def test_after_a_deadline_the_connection_pool_still_works(hostile: HostileServer) -> None:
     hostile.reset(Reply(body=GOOD + b" " * 2000, trickle=0.02), Reply())
     c = client(hostile.url, call_deadline=0.3)

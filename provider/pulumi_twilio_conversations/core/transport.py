@@ -396,10 +396,10 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
     # The session's adapter directly, with a request prepared once for every attempt: Session.request
     # would merge environment settings, cookies and hooks on each call, and this client uses none of
     # them (trust_env off, cookies refused, redirects not followed). That merging cost more CPU than
-    # the rest of a call's HTTP work (BENCHMARKS.md, per-operation cost).
-    prepared = requests.Request(call.method, call.url, headers=session.headers, data=call.form,
-                                auth=call.auth).prepare()
-    adapter = session.get_adapter(call.url)
+    # the rest of a call's HTTP work (BENCHMARKS.md, per-operation cost). Prepared in the first
+    # attempt, so that a URL requests refuses fails that attempt like any other transport error.
+    prepared: Optional[requests.PreparedRequest] = None
+    adapter: Optional[requests.adapters.BaseAdapter] = None
     try:
         while True:
             remaining = guard.remaining()
@@ -408,6 +408,10 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
                                  f"the call's deadline of {_seconds(guard.seconds)} passed")
             response: Optional[requests.Response] = None
             try:
+                if prepared is None or adapter is None:
+                    prepared = requests.Request(call.method, call.url, headers=session.headers, data=call.form,
+                                                auth=call.auth).prepare()
+                    adapter = session.get_adapter(call.url)
                 response = adapter.send(
                     prepared, stream=True, verify=True, cert=None, proxies=None,
                     timeout=(min(settings.connect_timeout, remaining), min(settings.read_timeout, remaining)),
