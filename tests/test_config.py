@@ -48,7 +48,7 @@ def test_environment_variable_names(namespace: str, key: str, variable: str) -> 
     ({**GOOD, "twilio:retryAfterMax": "-1"}, "twilio:retryAfterMax (or TWILIO_RETRY_AFTER_MAX) must be at least 0"),
     ({**GOOD, "twilio:backoffMax": "1e308"}, "must be at least 0 and at most 600"),
     ({**GOOD, "twilio:callDeadline": "0.5"}, "twilio:callDeadline (or TWILIO_CALL_DEADLINE) must be at least 1 and "
-                                             "at most 3600, got '0.5'"),
+                                             "at most 86400, got '0.5'"),
     ({**GOOD, "twilio:callDeadline": "never"}, "twilio:callDeadline (or TWILIO_CALL_DEADLINE) must be a number"),
     ({**GOOD, "twilio:baseUrl": "http://127.0.0.1:99999"}, "has a port that is not a number from 1 to 65535"),
     ({**GOOD, "twilio:baseUrl": "http://127.0.0.1:0"}, "must look like https://host[:port]"),
@@ -144,3 +144,15 @@ def test_the_call_deadline_comes_from_config_or_the_environment_else_the_worst_c
     settings = resolve(config, "twilio", env)
     assert settings.problem is None and settings.http is not None
     assert settings.http.deadline_seconds() == deadline
+
+
+def test_call_deadline_can_be_set_to_any_default_the_other_settings_give() -> None:
+    """The largest timeouts and retries the config accepts give a default deadline callDeadline could hold."""
+    from pulumi_twilio_conversations.core.config import _NUMBERS
+
+    largest = {f"twilio:{key}": str(high) for key, (_, _, high) in _NUMBERS.items() if key != "callDeadline"}
+    settings = resolve({**GOOD, **largest}, "twilio", {})
+    assert settings.problem is None and settings.http is not None
+    assert settings.http.deadline_seconds() <= _NUMBERS["callDeadline"][2]
+    pinned = resolve({**GOOD, **largest, "twilio:callDeadline": str(settings.http.deadline_seconds())}, "twilio", {})
+    assert pinned.problem is None

@@ -16,16 +16,6 @@ def test_generated_sections_are_current() -> None:
         "README is stale: run python -m pulumi_twilio_conversations.reference --write README.md")
 
 
-def test_config_tables_state_the_defaults_the_client_uses() -> None:
-    from pulumi_twilio_conversations.core.client import HttpSettings
-
-    defaults = HttpSettings()
-    assert f"| `twilio:readTimeout` | `TWILIO_READ_TIMEOUT` | Seconds to wait for an answer (restarts with every " \
-           f"byte received). Default: {defaults.read_timeout:g}. |" in README
-    assert f"{defaults.worst_case_seconds():g} with the defaults" in README
-    assert "| `twilio-conversations:authToken` (secret) | `TWILIO_AUTH_TOKEN` |" in README
-
-
 def test_every_config_key_and_variable_is_documented() -> None:
     for key in CONFIG_KEYS:
         assert f"`twilio:{key}`" in README, key

@@ -555,6 +555,9 @@ def typescript_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, lis
         errors.setdefault(file, []).append(code)
     unexplained = set(errors) - set(files)
     assert not unexplained, f"errors outside the checked programs: {result.stdout}"
+    # tsc fails exactly when some program has errors: anything else (a bad tsconfig, a missing module
+    # reported without a file) would make index.ts look clean.
+    assert (result.returncode != 0) == any(errors.values()), result.stdout + result.stderr
     return errors
 
 

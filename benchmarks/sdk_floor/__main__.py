@@ -1,13 +1,14 @@
-"""A provider plugin that does the least a plugin on ``pulumi.provider.experimental`` can: the fan-out
-benchmark's floor (benchmarks/fanout.py).
+"""A provider plugin on ``pulumi.provider.experimental`` that does little besides what the SDK, gRPC and
+HTTP make every plugin do: the fan-out benchmark's reference, the "SDK floor" (benchmarks/fanout.py).
 
 It answers the same calls with the same property shapes as the real plugin (``provider/``): Check
 fills every setting, as the real Check fills defaults, and outputs add ``url`` and ``accountSid``, so
 every later call carries maps of the same size. It runs on the same SDK, served the same way
 (``server.main``: grpc.aio, one event loop) with blocking HTTP in its own pool of 16 threads, and
-makes the same requests (GET for Read, POST for Update) to the emulator, with a bare urllib3 pool. It
-validates nothing, converts no names, reads no answer and keeps no core: what it costs per resource is
-what the SDK, gRPC and the HTTP exchange cost, which no plugin built on this SDK avoids.
+makes the same requests (GET for Read, POST for Update) to the emulator, with a bare urllib3 pool and
+no retries. It validates nothing, converts no names, parses each answer as JSON and uses nothing of it,
+and keeps no core: what it costs per resource is close to what the SDK, gRPC and the HTTP exchange
+cost, which every plugin built on this SDK pays.
 
 Run as a plugin directory: ``python benchmarks/sdk_floor <engine address>``, with the emulator's URL
 and credentials in ``PULUMI_CONFIG`` as the engine passes stack config (``baseUrl``, ``accountSid``,
@@ -84,7 +85,7 @@ class FloorProvider(Provider):
         self.base_url = config[prefix + "baseUrl"]
         auth = f"{config[prefix + 'accountSid']}:{config[prefix + 'authToken']}"
         self.headers = urllib3.make_headers(basic_auth=auth)
-        self.http = urllib3.PoolManager(maxsize=WORKERS)
+        self.http = urllib3.PoolManager(maxsize=WORKERS, retries=False)
         self.pool = ThreadPoolExecutor(max_workers=WORKERS)
 
     def _call(self, method: str, sid: str, fields: dict[str, str]) -> Any:

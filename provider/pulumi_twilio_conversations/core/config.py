@@ -51,7 +51,7 @@ _NUMBERS: dict[str, tuple[type, float, float]] = {
     "backoffFactor": (float, 0, 60),
     "backoffMax": (float, 0, 600),
     "retryAfterMax": (int, 0, 600),
-    "callDeadline": (float, 1, 3600),
+    "callDeadline": (float, 1, 86400),  # a day: above the worst case of the largest settings (about 8.6 h)
 }
 SECRET_KEYS = frozenset({"authToken", "apiSecret"})
 """Keys to set with ``pulumi config set --secret``; the package schema marks them secret."""
