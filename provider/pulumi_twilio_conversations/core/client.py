@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from .._version import __version__
 from .endpoint import GLOBAL_BASE_URL
+from .messages import UserError
 from .models import SERVICE_SID_PATTERN
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class HttpSettings:
         return self.call_deadline if self.call_deadline is not None else self.worst_case_seconds()
 
 
-class TwilioError(Exception):
+class TwilioError(UserError):
     """A failed call to Twilio: HTTP status, Twilio's error code, message and more_info link.
 
     ``status`` is None when Twilio could not be reached at all.

@@ -22,6 +22,7 @@ from typing import Any, Optional
 from .client import Credentials, HttpSettings
 from .endpoint import base_url as regional_base_url
 from .endpoint import check_base_url
+from .messages import UserError
 
 DEFAULT_NAMESPACE = "twilio"
 NAMESPACE_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]*$"
@@ -150,7 +151,7 @@ def where(namespace: str, *keys: str) -> str:
     ) + ")"
 
 
-class ProviderConfigError(Exception):
+class ProviderConfigError(UserError):
     """The provider cannot talk to Twilio: missing credentials or a bad endpoint setting."""
 
 

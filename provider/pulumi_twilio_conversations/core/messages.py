@@ -1,7 +1,8 @@
-"""How values appear in messages: a problem with an input, and values shown safely.
+"""How errors and values appear to a user: our errors, a problem with an input, values shown safely.
 
 Everything a user or a server supplied is escaped and cut short before it reaches an error, a
-warning or a terminal.
+warning or a terminal. An error of ours (``UserError``) is shown as its message alone: the front ends
+report it without the stack the Pulumi SDK would add (see ``user_message``).
 
 Example::
 
@@ -12,7 +13,36 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
+
+
+class UserError(Exception):
+    """An error whose message is all a user needs: what failed, why, and what to do.
+
+    The front ends report its text alone, as one block; any other exception is a bug of ours and keeps
+    its stack for the bug report.
+    """
+
+
+def user_message(err: BaseException) -> Optional[str]:
+    """The text to show for ``err``: a UserError's message, also when an SDK wrapper re-raised it as
+    another exception (its ``__cause__`` or ``__context__``); None for anything else.
+
+    Example::
+
+        >>> user_message(UserError("Twilio: could not ..."))
+        'Twilio: could not ...'
+        >>> user_message(KeyError("bug")) is None
+        True
+    """
+    seen: set[int] = set()
+    current: Optional[BaseException] = err
+    while current is not None and id(current) not in seen:
+        if isinstance(current, UserError):
+            return str(current)
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 @dataclass(frozen=True)

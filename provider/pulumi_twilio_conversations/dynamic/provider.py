@@ -15,11 +15,10 @@ Example (what the engine does)::
 from __future__ import annotations
 
 import base64
-import functools
 import os
+import sys
 import threading
-from collections.abc import Callable
-from typing import Any, Optional, TypeVar, cast
+from typing import Any, Optional
 
 import dill
 from pulumi.dynamic import (
@@ -34,33 +33,23 @@ from pulumi.dynamic import (
 )
 
 from ..core import operations
-from ..core.client import Credentials, TwilioClient, TwilioError
+from ..core.client import Credentials, TwilioClient
 from ..core.config import (
     CONFIG_KEYS,
     DEFAULT_NAMESPACE,
-    ProviderConfigError,
     ProviderSettings,
     check_namespace,
     resolve,
 )
 from ..core.validation import validate_settings
 from ..core.wire import changed_paths
+from . import errors
 
 PROVIDER_KEY = "__provider"
-_F = TypeVar("_F", bound=Callable[..., Any])
 
-
-def _user_facing(method: _F) -> _F:
-    """Re-raise our own errors from here, so the user sees our message under a short traceback."""
-
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        except (TwilioError, ProviderConfigError) as err:
-            raise err.with_traceback(None) from None
-
-    return cast(_F, wrapper)
+# Inside the engine's `python -m pulumi.dynamic`, this module is imported while the first call unpickles
+# the provider: from then on that server shows our errors as their message, without a stack (errors.py).
+errors.install(sys.modules.get("__main__"))
 
 
 class ServiceNotificationsProvider(ResourceProvider):
@@ -134,13 +123,11 @@ class ServiceNotificationsProvider(ResourceProvider):
             changes=bool(replaces or changed or moved), replaces=replaces, delete_before_replace=False
         )
 
-    @_user_facing
     def create(self, props: dict[str, Any]) -> CreateResult:
         """One POST of the complete desired settings."""
         client, credentials = self._connection()
         return CreateResult(props["chat_service_sid"], operations.create(client, credentials, props))
 
-    @_user_facing
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """One GET. Returns inputs equal to the live settings, so a refresh records drift as such.
 
@@ -156,7 +143,6 @@ class ServiceNotificationsProvider(ResourceProvider):
         outs, inputs = found
         return ReadResult(id_, outs, inputs)
 
-    @_user_facing
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """One POST carrying only the settings that differ from the live ones."""
         changed = changed_paths(olds, news)
@@ -165,7 +151,6 @@ class ServiceNotificationsProvider(ResourceProvider):
         client, credentials = self._connection()
         return UpdateResult(operations.update(client, credentials, id_, news, changed))
 
-    @_user_facing
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """One POST that resets every setting to Twilio's default; a service really gone is fine."""
         client, credentials = self._connection()

@@ -61,8 +61,8 @@ from pulumi.provider.experimental.provider import (
 
 from .._version import __version__
 from ..core import operations
-from ..core.client import Credentials, TwilioClient, TwilioError
-from ..core.config import CONFIG_KEYS, ProviderConfigError, ProviderSettings, resolve
+from ..core.client import Credentials, TwilioClient
+from ..core.config import CONFIG_KEYS, ProviderSettings, resolve
 from ..core.models import _is_deferred
 from ..core.templates import template_warnings
 from ..core.validation import validate_settings
@@ -190,12 +190,9 @@ class ServiceNotificationsNative(Provider):
     # ------------------------------------------------------------------ plumbing
 
     async def _blocking(self, fn: Callable[..., _T], *args: Any) -> _T:
-        """Run blocking code (HTTP) in this provider's pool; re-raise our errors without a traceback."""
+        """Run blocking code (HTTP) in this provider's pool (server.py shows our errors without a stack)."""
         loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._pool, functools.partial(fn, *args))
-        except (TwilioError, ProviderConfigError) as err:
-            raise err.with_traceback(None) from None
+        return await loop.run_in_executor(self._pool, functools.partial(fn, *args))
 
     def _resolved(self) -> ProviderSettings:
         if self._settings is None:  # no Configure (an old engine): the environment alone
@@ -322,11 +319,11 @@ class ServiceNotificationsNative(Provider):
 def serve(args: list[str]) -> None:
     """The plugin's entry point: ``python <plugin dir> <engine address> [flags]`` (the Python language
     host's RunPlugin). Prints the port on stdout and serves until the engine stops it."""
-    from pulumi.provider.experimental.server import main
+    from .server import serve as serve_grpc
 
     positional = [a for a in args if not a.startswith("-")]
     engine_address = positional[0] if positional else None
-    main(args, __version__, ServiceNotificationsNative(engine_address))
+    serve_grpc(args, __version__, ServiceNotificationsNative(engine_address))
 
 
 __all__ = ["RESOURCE_TOKEN", "ServiceNotificationsNative", "serve"]
