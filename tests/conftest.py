@@ -131,3 +131,11 @@ class MockRecorder(pulumi.runtime.Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         return {}, []
+
+
+@pytest.fixture
+def mocks() -> Iterator[MockRecorder]:
+    """Pulumi's mocks for a program's resources (no provider code runs), recording each registration."""
+    recorder = MockRecorder()
+    pulumi.runtime.set_mocks(recorder, project="test", stack="dev", preview=False)
+    yield recorder

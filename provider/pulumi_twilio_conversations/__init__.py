@@ -16,6 +16,7 @@ from .core.models import (
     NewMessage,
     NotificationSettings,
     RemovedFromConversation,
+    SettingsError,
     WithMedia,
 )
 from .dynamic.resource import ServiceNotifications, ServiceNotificationsError
@@ -29,6 +30,7 @@ __all__ = [
     "ServiceNotifications",
     "ServiceNotificationsError",
     "ServiceNotificationsProvider",
+    "SettingsError",
     "TwilioError",
     "WithMedia",
     "__version__",

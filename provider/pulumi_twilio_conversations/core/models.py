@@ -14,8 +14,11 @@ Example::
 from __future__ import annotations
 
 import inspect
+import os
 import re
+import sys
 from collections.abc import Awaitable, Mapping
+from functools import cache
 from typing import Annotated, Any, Optional, TypeVar, Union
 
 import pulumi
@@ -26,9 +29,11 @@ from pydantic import (
     GetCoreSchemaHandler,
     StrictBool,
     StrictStr,
+    ValidationError,
 )
 from pydantic_core import core_schema
 
+from .messages import UserError
 from .templates import placeholder_syntax_error
 
 T = TypeVar("T")
@@ -122,8 +127,52 @@ def _check_sid(value: str) -> str:
     return value
 
 
+class SettingsError(UserError, pulumi.RunError, ValueError):
+    """Invalid settings written in a program, as one message: where, the full field path, the fix.
+
+    A ``pulumi.RunError``, so the Python language host prints its message alone, not "Program failed with
+    an unhandled exception" and a stack (pulumi/pulumi sdk/python/cmd/pulumi-language-python-exec:
+    ``except pulumi.RunError as e: pulumi.log.error(str(e))``). A ``ValueError`` like pydantic's own error.
+    """
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_PYDANTIC_DIR = os.path.dirname(os.path.abspath(sys.modules[BaseModel.__module__].__file__ or ""))
+
+
+def _caller() -> str:
+    """The program's line that built the model (the first frame outside this package and pydantic)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        path = os.path.abspath(frame.f_code.co_filename)
+        if not path.startswith((_PACKAGE_DIR, _PYDANTIC_DIR)):
+            try:
+                shown = os.path.relpath(path)
+            except ValueError:  # another drive (Windows)
+                shown = path
+            return f"{shown if not shown.startswith('..') else path}:{frame.f_lineno}"
+        frame = frame.f_back  # type: ignore[assignment]
+    return "<unknown>"
+
+
 class _Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True, use_attribute_docstrings=True)
+
+    def __init__(self, **data: Any) -> None:
+        """Validate as pydantic does; a mistake is a SettingsError reading like the dict path's, with the
+        field's full path (``new_message.with_media.template``) and the program line that built it."""
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            from .validation import problems_of, report
+
+            problems = problems_of(err, model_path(type(self)))
+            raise SettingsError(report(f"{type(self).__name__}(...) at {_caller()}", problems)) from None
+
+    # Pydantic calls a model's own __init__ when it validates a nested dict too, unless the function is
+    # marked as its base __init__ (pydantic/_internal/_model_construction.py, __pydantic_custom_init__):
+    # nested values then keep pydantic's error locations, which validation.py reads for the dict path.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
 
 class WithMedia(_Settings):
@@ -212,6 +261,21 @@ class NotificationSettings(_Settings):
 def fields_of(model: BaseModel) -> dict[str, Any]:
     """A model's fields as a shallow dict (nested models and Outputs left as they are)."""
     return {name: getattr(model, name) for name in type(model).model_fields}
+
+
+@cache
+def model_path(model: type[BaseModel]) -> tuple[str, ...]:
+    """Where a settings model sits in the resource's inputs: ``WithMedia`` -> ``("new_message", "with_media")``."""
+    paths: dict[type[BaseModel], tuple[str, ...]] = {NotificationSettings: ()}
+    queue: list[type[BaseModel]] = [NotificationSettings]
+    while queue:
+        parent = queue.pop()
+        for name, field in parent.model_fields.items():
+            child = nested_model(field)
+            if child is not None and child not in paths:
+                paths[child] = (*paths[parent], name)
+                queue.append(child)
+    return paths.get(model, ())
 
 
 def nested_model(field: Any) -> Optional[type[BaseModel]]:

@@ -83,14 +83,13 @@ _TYPE_NAMES = {
 }
 
 
-def _describe(error: Any, fields: list[str]) -> str:
+def _describe(error: Any, loc: tuple[str, ...], fields: list[str]) -> str:
     kind = error["type"]
-    loc = error["loc"]
     value = error.get("input")
     if kind == "extra_forbidden":
-        name = str(loc[-1])
+        name = str(error["loc"][-1])
         close = difflib.get_close_matches(name[:100], fields, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = f"did you mean '{close[0]}'? " if close else _elsewhere(name, loc[:-1])
         return f"unknown field '{safe_name(name)}': {hint}valid fields are {', '.join(fields)}"
     if kind in _TYPE_NAMES:
         got = type(value).__name__
@@ -101,6 +100,39 @@ def _describe(error: Any, fields: list[str]) -> str:
         message = str(error["msg"])
         return message.removeprefix("Value error, ")
     return f"{error['msg']} (got {show(value)})"
+
+
+def _elsewhere(name: str, parent: tuple[str, ...]) -> str:
+    """A hint for a field that belongs one level up (``new_message.with_media.sound``: Twilio's
+    ``NewMessage.WithMedia`` has no sound; ``NewMessage.Sound`` is the one there is)."""
+    if parent and name in _fields_of(NotificationSettings, parent[:-1]):
+        owner = ".".join(parent[:-1]) or "the resource"
+        return f"'{name}' is a field of {owner} ({'.'.join((*parent[:-1], name))}), not of {'.'.join(parent)}; "
+    return ""
+
+
+def problems_of(err: ValidationError, at: tuple[str, ...] = ()) -> list[Problem]:
+    """Pydantic's errors as Problems with full dotted paths from the resource's inputs (``at``: where the
+    validated model sits, such as ``("new_message", "with_media")``) and the fix in words."""
+    problems = []
+    for error in err.errors():
+        loc = (*at, *(safe_name(p) for p in error["loc"]))
+        parent = loc[:-1] if error["type"] == "extra_forbidden" else loc
+        problems.append(Problem(".".join(loc), _describe(error, loc, _fields_of(NotificationSettings, parent))))
+    return problems
+
+
+def report(subject: str, problems: list[Problem]) -> str:
+    """One block for a program's invalid inputs: ``subject`` (what has them), then a line per problem.
+
+    Example::
+
+        >>> print(report("ServiceNotifications 'push'", [Problem("log_enabled", "must be a boolean")]))
+        ServiceNotifications 'push' has invalid inputs:
+          log_enabled: must be a boolean
+    """
+    details = "\n".join(f"  {p.field or 'inputs'}: {p.reason}" for p in problems)
+    return f"{subject} has invalid inputs:\n{details}"
 
 
 def validate_settings(values: Mapping[str, Any], require_sid: bool = True) -> tuple[dict[str, Any], list[Problem]]:
@@ -119,12 +151,7 @@ def validate_settings(values: Mapping[str, Any], require_sid: bool = True) -> tu
     try:
         validated = NotificationSettings.model_validate(stripped)
     except ValidationError as err:
-        for error in err.errors():
-            loc = tuple(safe_name(p) for p in error["loc"])
-            parent = loc[:-1] if error["type"] == "extra_forbidden" else loc
-            problems.append(
-                Problem(".".join(loc), _describe(error, _fields_of(NotificationSettings, parent)))
-            )
+        problems.extend(problems_of(err))
     sid = values.get("chat_service_sid")
     if require_sid and sid is None:
         problems.append(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional, Union
+from typing import Any, NoReturn, Optional, Union
 
 import pulumi
 from pulumi import dynamic
@@ -15,16 +15,20 @@ from ..core.models import (
     In,
     NewMessage,
     RemovedFromConversation,
+    SettingsError,
     _is_deferred,
     fields_of,
 )
 from ..core.templates import template_warnings
-from ..core.validation import validate_settings
+from ..core.validation import report, validate_settings
 from .provider import ServiceNotificationsProvider
 
 
-class ServiceNotificationsError(ValueError):
-    """Inputs that Twilio would reject or that would silently do the wrong thing."""
+class ServiceNotificationsError(SettingsError):
+    """Inputs that Twilio would reject or that would silently do the wrong thing.
+
+    A ``SettingsError`` (so a ``pulumi.RunError``): the program stops with this message alone.
+    """
 
 
 def _as_input(value: Any) -> Any:
@@ -79,8 +83,12 @@ class ServiceNotifications(dynamic.Resource, module="twilio", name="ServiceNotif
         removed_from_conversation: Optional[In[Union[RemovedFromConversation, Mapping[str, Any]]]] = None,
         config_namespace: str = DEFAULT_NAMESPACE,
         opts: Optional[pulumi.ResourceOptions] = None,
+        **unknown: NoReturn,
     ) -> None:
         """Declare the settings; plain values are validated here, Outputs once they resolve.
+
+        A misspelt keyword (``new_mesage=``) is an error naming the field meant, as in a dict; type
+        checkers flag it too (``**unknown`` takes no value of any type).
 
         :param chat_service_sid: the service (``IS`` + 32 hex), a string or an Output of one.
         :param config_namespace: stack config namespace holding this account's credentials
@@ -103,21 +111,20 @@ class ServiceNotifications(dynamic.Resource, module="twilio", name="ServiceNotif
                 f"`python -m pulumi_twilio_conversations export {opts.import_}` and paste it in place of this "
                 "one (without import_); the first `pulumi up` then changes nothing"
             )
-        if opts is None or opts.id is None:
+        reading = opts is not None and opts.id is not None  # ServiceNotifications.get: the live settings decide
+        if unknown or not reading:
             # Before anything walks the inputs: validation bounds their nesting first.
-            _, problems = validate_settings({k: v for k, v in props.items() if v is not None})
+            given = {**({} if reading else props), **unknown}
+            _, problems = validate_settings({k: v for k, v in given.items() if v is not None}, require_sid=not reading)
             if problems:
-                details = "\n".join(f"  {p.field or 'inputs'}: {p.reason}" for p in problems)
-                raise ServiceNotificationsError(
-                    f"ServiceNotifications {resource_name!r} has invalid inputs:\n{details}"
-                )
+                raise ServiceNotificationsError(report(f"ServiceNotifications {resource_name!r}", problems))
         props = {k: _as_input(v) for k, v in props.items() if v is not None}
         # Outputs computed by the provider; None registers them so they appear as attributes.
         props.update({"account_sid": None, "url": None})
         for key in ("log_enabled", "new_message", "added_to_conversation", "removed_from_conversation"):
             props.setdefault(key, None)
         super().__init__(ServiceNotificationsProvider(config_namespace), resource_name, props, opts)
-        if opts is None or opts.id is None:
+        if not reading:
             self._warn_about_templates(chat_service_sid, props)
 
     def _warn_about_templates(self, sid: In[str], props: Mapping[str, Any]) -> None:
