@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from pulumi.output import Unknown
 
 from pulumi_twilio_conversations import AddedToConversation, NewMessage, WithMedia
-from pulumi_twilio_conversations.core.templates import template_warnings
+from pulumi_twilio_conversations.core.templates import ALL_PLACEHOLDERS, PLACEHOLDERS, template_warnings
 from pulumi_twilio_conversations.core.validation import validate_settings
 from pulumi_twilio_conversations.core.wire import WIRE_FIELDS, changed_paths, default_settings, from_api, to_form
 
@@ -215,6 +218,128 @@ def test_length_warning_says_the_end_may_be_cut_and_counts_fixed_text() -> None:
 def test_malformed_long_placeholders_are_named_whole(template: str, fix: str) -> None:
     _, problems = validate_settings({"chat_service_sid": SID, "new_message": {"template": template}})
     assert len(problems) == 1 and fix in problems[0].reason
+
+
+# Each template is set on the event its path names; the values go through check first, as in the providers.
+def warned(event: str, template: str) -> list[str]:
+    values: dict[str, Any] = {"template": template}
+    for part in reversed(event.split(".")):
+        values = {part: values}
+    return [w.reason for w in template_warnings(checked(**values))]
+
+
+@pytest.mark.parametrize(("event", "template", "words"), [
+    # A near-miss of a placeholder of this event.
+    ("new_message", "${MESAGE}", "did you mean '${MESSAGE}'?"),
+    ("new_message", "${MESSAGES}", "did you mean '${MESSAGE}'?"),
+    ("new_message", "${message}", "did you mean '${MESSAGE}'?"),
+    ("removed_from_conversation", "${PARTICPANT} left", "did you mean '${PARTICIPANT}'?"),
+    ("new_message.with_media", "${MEDIA_CONT} files", "did you mean '${MEDIA_COUNT}'?"),
+    ("added_to_conversation", "${Conversation_Friendly_Name}", "did you mean '${CONVERSATION_FRIENDLY_NAME}'?"),
+    # A placeholder (or a near-miss of one) that Twilio documents for another event only.
+    ("added_to_conversation", "${MESSAGE}", "Twilio documents '${MESSAGE}' only for new_message.template"),
+    ("new_message", "${MEDIA}", "Twilio documents '${MEDIA}' only for new_message.with_media.template"),
+    ("new_message.with_media", "${MESSAGE}", "Twilio documents '${MESSAGE}' only for new_message.template"),
+    ("added_to_conversation", "${message}",
+     "did you mean '${MESSAGE}'? Twilio documents '${MESSAGE}' only for new_message.template"),
+    ("new_message", "${MEDIA_CUONT}",
+     "did you mean '${MEDIA_COUNT}'? Twilio documents '${MEDIA_COUNT}' only for new_message.with_media.template"),
+    # Other template languages' placeholders, which Twilio sends as typed.
+    ("new_message", "{{ MESSAGE }}", "'{{ MESSAGE }}' is not Twilio's placeholder syntax"),
+    ("new_message", "{{ MESSAGE }}", "write '${MESSAGE}'"),
+    ("new_message", "{{message}}", "write '${MESSAGE}'"),
+    ("new_message", "{{ mesage }}", "did you mean '${MESSAGE}'?"),
+    ("new_message", "{{ user.name }}", "'{{ user.name }}' is not Twilio's placeholder syntax"),
+    ("new_message", "{message}", "write '${MESSAGE}'"),
+    ("new_message", "{ message }", "write '${MESSAGE}'"),
+    ("new_message", "from { conversation sid }", "write '${CONVERSATION_SID}'"),
+    ("new_message", "%MESSAGE%", "write '${MESSAGE}'"),
+    ("new_message", "%message%", "write '${MESSAGE}'"),
+    ("new_message", "$message", "write '${MESSAGE}'"),
+    ("new_message", "$Participant_Sid said", "write '${PARTICIPANT_SID}'"),
+    ("new_message", "{{ MEDIA }}",
+     "write '${MEDIA}' (Twilio documents '${MEDIA}' only for new_message.with_media.template)"),
+    ("added_to_conversation", "%MESSAGE%", "(Twilio documents '${MESSAGE}' only for new_message.template)"),
+])
+def test_template_warning_says_what_was_meant(event: str, template: str, words: str) -> None:
+    (reason,) = warned(event, template)
+    assert words in reason, reason
+
+
+def test_a_mistyped_placeholder_warns_with_the_fix_and_the_placeholders_of_its_event() -> None:
+    assert warned("new_message", "${PARTICIPANT}: ${MESAGE}") == [
+        "'${MESAGE}' is not a placeholder Twilio documents for this event, so it may be sent as typed: did you mean "
+        "'${MESSAGE}'? documented for this event: ${CONVERSATION}, ${CONVERSATION_FRIENDLY_NAME}, "
+        "${CONVERSATION_SID}, ${CONVERSATION_UNIQUE_NAME}, ${MESSAGE}, ${PARTICIPANT}, ${PARTICIPANT_FRIENDLY_NAME}, "
+        "${PARTICIPANT_IDENTITY}, ${PARTICIPANT_SID}"]
+
+
+@pytest.mark.parametrize("template", ["${SENDER}", "${USER}", "${NAME}", "{{ user.name }}", "{{ date }}"])
+def test_a_placeholder_like_no_documented_one_warns_without_a_guess(template: str) -> None:
+    (reason,) = warned("new_message", template)
+    assert "did you mean" not in reason and "write" not in reason
+    assert "documented for this event: ${CONVERSATION}" in reason
+
+
+@pytest.mark.parametrize("template", [
+    "$5 off", "50% off, 20% more", "{smile}", "a lone $ sign", "$", "$$", "%%", "{}", "{{}}", "$USD 10", "100%",
+    "{curly} prose", "costs ${MESSAGE} $5", "message and participant, as words", "MESSAGE in capitals",
+    "{message!}", "$messages", "%message", "message%", "{{", "}}", "{{ }}", "{${MESSAGE}}",
+])
+def test_ordinary_text_warns_nothing(template: str) -> None:
+    assert warned("new_message", template) == []
+
+
+@pytest.mark.parametrize(("template", "quoted"), [
+    ("{{MESSAGE}}", "'{{MESSAGE}}'"),
+    ("${ MESSAGE }", "'${ MESSAGE }'"),
+    ("{MESSAGE}", "'{MESSAGE}'"),
+    ("$MESSAGE", "'$MESSAGE'"),
+])
+def test_exact_names_in_another_syntax_stay_errors_quoting_what_was_typed(template: str, quoted: str) -> None:
+    _, problems = validate_settings({"chat_service_sid": SID, "new_message": {"template": template}})
+    (problem,) = problems
+    assert problem.field == "new_message.template"
+    assert quoted in problem.reason and "write '${MESSAGE}'" in problem.reason
+
+
+def test_a_template_with_an_error_gets_the_error_and_not_also_a_style_warning() -> None:
+    # The dynamic resource warns about an Output's template once known, while its check refuses it.
+    assert template_warnings({"new_message": {"template": "$MESSAGE {{ message }}"}}) == []
+
+
+def test_each_mistake_warns_once() -> None:
+    assert len(warned("new_message", "{{ message }} and {{ message }}, ${MESAGE} ${MESAGE}")) == 2
+
+
+# Plain words: no '$', '%', '{' or '}', so they cannot spell a placeholder; prose that has them is sampled.
+_WORDS = st.text(st.sampled_from("abcXYZ019 .,!?:;'-()"), min_size=1, max_size=8)
+_PROSE = st.sampled_from(["$5", "50%", "$", "{smile}", "{}", "100%", "$USD", "{curly braces}", "%", "$$"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(PLACEHOLDERS)).flatmap(lambda event: st.tuples(
+    st.just(event), st.lists(st.one_of(st.sampled_from(sorted("${" + n + "}" for n in PLACEHOLDERS[event])),
+                                       _WORDS, _PROSE), max_size=12).map(" ".join))))
+def test_documented_placeholders_and_plain_words_warn_nothing(case: tuple[str, str]) -> None:
+    event, template = case
+    assert warned(event, template) == [], template
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(PLACEHOLDERS)).flatmap(lambda event: st.tuples(
+    st.just(event), st.sampled_from(sorted(PLACEHOLDERS[event])), st.integers(0, 30),
+    st.sampled_from(["delete", "replace", "insert"]), st.sampled_from("ABEGNOSTZ_7abez"))))
+def test_one_typo_in_a_placeholder_of_the_event_is_answered_with_one_of_the_event(
+        case: tuple[str, str, int, str, str]) -> None:
+    event, name, at, edit, char = case
+    at %= len(name)
+    typo = {"delete": name[:at] + name[at + 1:], "replace": name[:at] + char + name[at + 1:],
+            "insert": name[:at] + char + name[at:]}[edit]
+    assume(typo not in PLACEHOLDERS[event] and typo.upper() not in ALL_PLACEHOLDERS - PLACEHOLDERS[event])
+    (reason,) = warned(event, "${" + typo + "}")
+    meant = re.search(r"did you mean '\$\{([A-Z_]+)\}'\?", reason)
+    assert meant is not None and meant.group(1) in PLACEHOLDERS[event], reason
 
 
 # --- unknown values during preview ------------------------------------------------------------------------

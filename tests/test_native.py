@@ -213,6 +213,20 @@ def test_template_warnings_reach_the_engines_log_with_the_urn(stack: NativeStack
     assert "added_to_conversation" not in warnings[0].message
 
 
+
+def test_a_mistyped_placeholder_is_answered_with_did_you_mean_in_schema_names(stack: NativeStack) -> None:
+    program = {"push": {"chatServiceSid": SID, "newMessage": {"template": "${MESAGE}",
+                                                              "withMedia": {"template": "${MESSAGE}"}}}}
+    stack.up(program)
+    messages = [w.message for w in stack.plugin.engine.warnings()]
+    assert len(messages) == 2, stack.plugin.stderr
+    assert messages[0].startswith("newMessage.template: '${MESAGE}' is not a placeholder Twilio documents for this "
+                                  "event, so it may be sent as typed: did you mean '${MESSAGE}'? documented for this "
+                                  "event: ${CONVERSATION}, ")
+    assert messages[1].startswith("newMessage.withMedia.template: '${MESSAGE}' is not a placeholder Twilio documents "
+                                  "for this event, so it may be sent as typed: Twilio documents '${MESSAGE}' only for "
+                                  "newMessage.template; documented for this event: ")
+
 def test_sixteen_creates_are_in_flight_at_once() -> None:
     LATENCY = 1.0
     sids = [f"IS{i:032x}" for i in range(1, 17)]

@@ -180,6 +180,26 @@ def test_templates_known_only_later_are_warned_about_once_known(mocks: MockRecor
     return after_logs(res._template_warnings).apply(verify)
 
 
+
+@runtime_test
+def test_a_mistyped_placeholder_is_answered_with_did_you_mean(mocks: MockRecorder, engine_log: list[Any]) -> Any:
+    res = ServiceNotifications("push", chat_service_sid=SID, new_message=NewMessage(
+        template="${MESAGE}", with_media=WithMedia(template="${MESSAGE}")))
+
+    def verify(_: Any) -> None:
+        messages = [m for _, m in warnings_in(engine_log)]
+        assert len(messages) == 2, messages
+        assert messages[0].startswith(
+            f"ServiceNotifications of {SID} new_message.template: '${{MESAGE}}' is not a placeholder Twilio documents "
+            "for this event, so it may be sent as typed: did you mean '${MESSAGE}'? documented for this event: "
+            "${CONVERSATION}, ")
+        assert messages[1].startswith(
+            f"ServiceNotifications of {SID} new_message.with_media.template: '${{MESSAGE}}' is not a placeholder "
+            "Twilio documents for this event, so it may be sent as typed: Twilio documents '${MESSAGE}' only for "
+            "new_message.template; documented for this event: ")
+
+    return after_logs(res._template_warnings).apply(verify)
+
 @runtime_test
 def test_good_templates_give_no_warning(mocks: MockRecorder, engine_log: list[Any]) -> Any:
     res = ServiceNotifications("push", chat_service_sid=SID, new_message=NewMessage(
