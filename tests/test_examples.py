@@ -10,10 +10,12 @@ import base64
 import hashlib
 import json
 import runpy
+import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dill
 import pulumi
@@ -27,9 +29,13 @@ from pulumi.runtime.sync_await import _sync_await
 from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
 
 from conftest import MockRecorder, run_export
-from harness import ProviderServer, Resource, Stack
+from harness import AutomationStack, Checkpoint, ProviderServer, Resource, Stack
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+sys.path.insert(0, str(EXAMPLES))
+
+import runner  # noqa: E402 (examples/ is not a package)
+
 PASSPHRASE = b"pulumi-twilio-conversations-examples"
 TYPE = "pulumi-python:dynamic/twilio:ServiceNotifications"
 # the accounts lib.sh starts the emulator with
@@ -265,6 +271,65 @@ def test_quickstart_lifecycle(emulator: Emulator) -> None:
         assert emulator.settings(sid) == default_settings_raw()
     finally:
         server.stop()
+
+
+ROOT_PROJECT = yaml.safe_load((EXAMPLES.parent / "Pulumi.yaml").read_text())
+
+
+def quickstart_program(config: dict[str, Any]) -> Mapping[str, Resource]:
+    """What examples/quickstart/__main__.py declares with this config (the root project's program)."""
+    return as_harness_program(run_program_at(EXAMPLES / "quickstart", ROOT_PROJECT["name"], config))
+
+
+def quickstart_run(checkpoint: Checkpoint) -> AutomationStack:
+    """The stack one `examples/quickstart/run.sh` process drives; ``checkpoint`` is the state all runs share."""
+    return AutomationStack(checkpoint, quickstart_program, name=runner.QUICKSTART_STACK, project=ROOT_PROJECT["name"])
+
+
+def recorded(checkpoint: Checkpoint) -> str | None:
+    return runner.recorded_base_url(checkpoint.deployment(runner.QUICKSTART_STACK, ROOT_PROJECT["name"]))
+
+
+@pytest.mark.parametrize("later", ["destroy", "up"])
+def test_a_later_quickstart_run_reaches_the_emulator_the_state_records(
+        later: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`run.sh`, then `run.sh destroy` (or `run.sh` again) as a user's next run: a process of its own, with
+    an emulator of its own, over the same state. Destroy, and the refresh `up --refresh` runs first,
+    configure the provider with the config the first `up` stored, whatever this run sets. Under the
+    Pulumi CLI 3.259 the destroy failed with `connection failed (127.0.0.1:<the first run's port>)`."""
+    checkpoint = Checkpoint()
+    runner.run_quickstart("up", quickstart_run(checkpoint))
+    assert '"sound": "ring"' in capsys.readouterr().out  # the emulator's settings after up
+    first = recorded(checkpoint)
+    assert first is not None and first.startswith("http://127.0.0.1:")
+
+    runner.run_quickstart(later, quickstart_run(checkpoint))
+    out, err = capsys.readouterr()
+    assert f"at {first} (the URL the stack's state records)" in err
+    if later == "destroy":
+        assert checkpoint.resources == {} and recorded(checkpoint) is None
+    else:
+        assert '"sound": "ring"' in out and recorded(checkpoint) == first
+
+
+def test_a_quickstart_whose_recorded_port_is_taken_says_so_and_runs_once_it_is_free() -> None:
+    checkpoint = Checkpoint()
+    runner.run_quickstart("up", quickstart_run(checkpoint))
+    first = recorded(checkpoint)
+    assert first is not None
+    port = urlsplit(first).port
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", port or 0))
+        squatter.listen()
+        with pytest.raises(runner.QuickstartError) as refused:
+            runner.run_quickstart("destroy", quickstart_run(checkpoint))
+    message = str(refused.value)
+    assert f"Port {port} on 127.0.0.1 is in use" in message and first in message
+    assert "twilio:baseUrl" in message and "run this again" in message
+    assert checkpoint.resources  # nothing was attempted
+    runner.run_quickstart("destroy", quickstart_run(checkpoint))
+    assert checkpoint.resources == {}
 
 
 def test_drift_walkthrough(emulator: Emulator) -> None:
