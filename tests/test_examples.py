@@ -10,7 +10,9 @@ import base64
 import hashlib
 import json
 import runpy
+import shutil
 import socket
+import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -368,3 +370,62 @@ def test_adopt_program_is_exactly_what_export_prints(emulator: Emulator) -> None
         assert emulator.settings(sid) == before  # adopting changed nothing on Twilio's side
     finally:
         st.server.stop()
+
+
+# --- the scripts' arguments -----------------------------------------------------------------------------
+
+def script_checkout(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """The example scripts in a checkout of their own, with no virtualenv, and an environment whose PATH
+    holds nothing but dirname and basename: whatever a script does past its argument check (python3, pip,
+    pulumi) fails there with another exit code and message than a refusal's."""
+    checkout = tmp_path / "checkout"
+    for script in [EXAMPLES / "lib.sh", EXAMPLES / "plugin.sh", *EXAMPLES.glob("*/run.sh")]:
+        target = checkout / script.relative_to(EXAMPLES.parent)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(script, target)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("dirname", "basename"):
+        found = shutil.which(tool)
+        assert found is not None, tool
+        (tools / tool).symlink_to(found)
+    return checkout, {"PATH": str(tools), "HOME": str(tmp_path)}
+
+
+def run_script(tmp_path: Path, example: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+    bash = shutil.which("bash")
+    assert bash is not None
+    checkout, env = script_checkout(tmp_path)
+    return subprocess.run([bash, str(checkout / "examples" / example / "run.sh"), *args], cwd=checkout, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+ENVIRONMENTS = "dev|staging|prod [up|preview|refresh|destroy]"
+
+
+@pytest.mark.parametrize(("example", "args", "why", "usage"), [
+    ("multi-environment", [], "no stack given", ENVIRONMENTS),
+    ("multi-environment", ["qa"], "unknown stack 'qa'", ENVIRONMENTS),
+    ("multi-environment", ["dev", "deploy"], "unknown command 'deploy'", ENVIRONMENTS),
+    ("multi-account", ["deploy"], "unknown command 'deploy'", "[up|preview|destroy]"),
+    ("yaml", ["deploy"], "unknown command 'deploy'", "[up|preview|destroy]"),
+    ("typescript", ["deploy"], "unknown command 'deploy'", "[up|preview|destroy]"),
+    ("quickstart", ["preview"], "unknown command 'preview'", "[up|destroy]"),
+])
+def test_a_script_refuses_a_wrong_argument_with_its_usage_first(tmp_path: Path, example: str, args: list[str],
+                                                                 why: str, usage: str) -> None:
+    """One line naming what is wrong and every choice, exit 2, before anything is installed: no Pulumi
+    CLI, Python or virtualenv is needed to be told."""
+    result = run_script(tmp_path, example, args)
+    script = f"examples/{example}/run.sh"
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"{script}: {why}; usage: {script} {usage}\n")
+
+
+@pytest.mark.parametrize(("example", "args"), [
+    ("multi-environment", ["prod"]), ("multi-environment", ["staging", "refresh"]), ("multi-account", []),
+    ("yaml", ["preview"]), ("typescript", ["destroy"]), ("quickstart", []),
+])
+def test_a_script_goes_on_with_right_arguments(tmp_path: Path, example: str, args: list[str]) -> None:
+    result = run_script(tmp_path, example, args)
+    assert result.returncode != 2 and "usage:" not in result.stderr
+    assert "python3" in result.stderr  # it went on to build the virtualenv, which this PATH cannot

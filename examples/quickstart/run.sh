@@ -8,5 +8,7 @@
 # The steps are Python (examples/runner.py, Pulumi's Automation API), shared with tests/e2e.
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"; EXAMPLE=quickstart
 . "$ROOT/examples/lib.sh"
+USAGE="[up|destroy]"
+choose command "${1:-up}" up destroy
 install_package
 exec "$ROOT/.venv/bin/python" "$ROOT/examples/runner.py" quickstart "${1:-up}"

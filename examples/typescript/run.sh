@@ -8,6 +8,8 @@
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"; EXAMPLE=typescript
 . "$ROOT/examples/lib.sh"
 . "$ROOT/examples/plugin.sh"
+USAGE="[up|preview|destroy]"
+choose command "${1:-up}" up preview destroy
 SID=IS00000000000000000000000000000000  # Pulumi.yaml's serviceSid default
 install_package; require_pulumi
 # From 3.219 `pulumi package add <dir>` installs a local plugin's dependencies before it runs it

@@ -7,6 +7,8 @@
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"; EXAMPLE=yaml
 . "$ROOT/examples/lib.sh"
 . "$ROOT/examples/plugin.sh"
+USAGE="[up|preview|destroy]"
+choose command "${1:-up}" up preview destroy
 SID=IS00000000000000000000000000000000  # Pulumi.yaml's serviceSid default
 install_package; require_pulumi
 # pulumi-yaml 1.10 (bundled from CLI 3.131) loads the schema of a plugin named in `plugins:`
