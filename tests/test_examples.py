@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import re
 import runpy
 import shutil
 import socket
@@ -429,3 +431,83 @@ def test_a_script_goes_on_with_right_arguments(tmp_path: Path, example: str, arg
     result = run_script(tmp_path, example, args)
     assert result.returncode != 2 and "usage:" not in result.stderr
     assert "python3" in result.stderr  # it went on to build the virtualenv, which this PATH cannot
+
+
+# --- what the examples leave in the checkout ------------------------------------------------------------
+
+REPO = EXAMPLES.parent
+
+
+def git(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
+
+
+def created_stacks() -> list[Path]:
+    """Every stack file a script creates: `pulumi stack select --create NAME` in the example's directory,
+    and ``run_stack``'s "dev" for the examples that source plugin.sh."""
+    found = []
+    for script in sorted(EXAMPLES.glob("*/*.sh")):
+        text = script.read_text()
+        names = re.findall(r"pulumi stack select --create (\w[\w-]*)", text)
+        if "run_stack" in text:
+            names.append("dev")
+        found += [script.parent / f"Pulumi.{name}.yaml" for name in names]
+    return found
+
+
+def test_every_stack_file_an_example_creates_is_committed_or_ignored() -> None:
+    """`git status` stays clean after running the examples: a stack file `pulumi config set` writes is
+    either committed with the example's config or gitignored."""
+    stacks = created_stacks()
+    assert {EXAMPLES / "adopt" / "Pulumi.adopt.yaml", EXAMPLES / "drift" / "Pulumi.walkthrough.yaml"} <= set(stacks)
+    for path in stacks:
+        relative = str(path.relative_to(REPO))
+        tracked = git("ls-files", "--error-unmatch", relative).returncode == 0
+        ignored = git("check-ignore", "-q", "--no-index", relative).returncode == 0
+        assert tracked or ignored, f"{relative}: neither committed nor in .gitignore"
+
+
+def npm_order(name: str) -> tuple[tuple[tuple[int, str], ...], tuple[bool, ...]]:
+    """The order npm writes dependencies in: ``a.localeCompare(b, 'en')`` (npm/package-json
+    lib/update-dependencies.js orderDeps), for the characters a package name may hold. ICU's root
+    collation compares punctuation first (``_ - . @ / ~`` in that order), then digits, then letters
+    regardless of case; case decides only between otherwise equal names, lower case first."""
+    punctuation = "_-.@/~"
+    primary = tuple((0, str(punctuation.index(c))) if c in punctuation else (1, c) if c.isdigit() else (2, c.lower())
+                    for c in name)
+    return primary, tuple(c.isupper() for c in name)
+
+
+NAMES = ["@pulumi/pulumi", "@pulumi-twilio-conversations/native", "@types/node", "typescript", "a_b", "a-b", "a.b",
+         "a~b", "a1", "ab", "aB", "a", "@a/b", "@a-b/c", "@a.b/c", "@a_b/c", "z", "0x"]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to compare with its localeCompare")
+def test_npm_order_is_nodes_locale_compare() -> None:
+    script = "console.log(JSON.stringify(JSON.parse(process.argv[1]).sort((a, b) => a.localeCompare(b, 'en'))))"
+    node = subprocess.run(["node", "-e", script, json.dumps(NAMES)], capture_output=True, text=True, timeout=60,
+                          check=True)
+    assert sorted(NAMES, key=npm_order) == json.loads(node.stdout)
+
+
+TYPESCRIPT_PACKAGE = EXAMPLES / "typescript" / "package.json"
+
+
+def test_the_typescript_package_json_is_in_the_order_npm_writes() -> None:
+    package = json.loads(TYPESCRIPT_PACKAGE.read_text())
+    for kind in ("dependencies", "devDependencies"):
+        assert list(package[kind]) == sorted(package[kind], key=npm_order), kind
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="needs npm, which `pulumi package add` runs")
+def test_package_add_leaves_the_typescript_package_json_as_it_is(tmp_path: Path) -> None:
+    """What `pulumi package add` runs in a Node.js project to link the SDK (sdk/nodejs/npm/npm.go Link,
+    manager.go getLinkPackageProperty), on a copy: the committed file comes back byte for byte."""
+    shutil.copy(TYPESCRIPT_PACKAGE, tmp_path / "package.json")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "npm_config_cache": str(tmp_path / "npm-cache"),
+           "npm_config_update_notifier": "false"}
+    path = "sdks/twilio-conversations"
+    for args in (["pkg", "set", f"dependencies[@pulumi-twilio-conversations/native]=file:{path}"],
+                 ["pkg", "set", "--json", "allowScripts=" + json.dumps({f"file:{path}": True})]):
+        subprocess.run(["npm", *args], cwd=tmp_path, env=env, capture_output=True, timeout=120, check=True)
+    assert (tmp_path / "package.json").read_text() == TYPESCRIPT_PACKAGE.read_text()
