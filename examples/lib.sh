@@ -2,6 +2,21 @@
 # services, and a local file backend. Source it; it needs ROOT and EXAMPLE set.
 set -euo pipefail
 
+# choose WHAT VALUE CHOICE...: return if VALUE is one of the CHOICEs; else one line on stderr, saying what
+# is wrong and the script's usage (USAGE: its arguments, set by the script), and exit 2. Scripts check
+# their arguments with it first, before anything is installed or started.
+choose() {
+    local what=$1 value=$2 choice why
+    shift 2
+    for choice in "$@"; do
+        [ "$value" = "$choice" ] && return 0
+    done
+    why="no $what given"
+    [ -z "$value" ] || why="unknown $what '$value'"
+    echo "examples/$EXAMPLE/$(basename "$0"): $why; usage: examples/$EXAMPLE/$(basename "$0") $USAGE" >&2
+    exit 2
+}
+
 # require_pulumi: put a Pulumi CLI (>= 3.146) first on PATH: the one on PATH, else the one this checkout
 # holds in .pulumi-cli/, else one installed there now (examples/runner.py, with the Pulumi SDK's
 # PulumiCommand.install; PULUMI_TWILIO_NO_CLI_INSTALL=1 turns that off). Run install_package first.

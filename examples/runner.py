@@ -7,13 +7,16 @@ The CLI is the ``pulumi`` on PATH if there is one (3.146 or newer), else the one
 in ``.pulumi-cli/``, else that one is installed first with the Pulumi SDK's own
 ``PulumiCommand.install``: the CLI release matching the installed Pulumi SDK, into this checkout only.
 ``PULUMI_TWILIO_NO_CLI_INSTALL=1`` turns the install off. The quickstart runs through the Automation
-API on a local file backend (``.pulumi-state/``), against the emulator started in this process.
+API on a local file backend (``.pulumi-state/``), against the emulator started in this process: on
+the port the stack's state records, if it records one, so that every run reaches the URL the last
+``up`` stored (see ``recorded_base_url``); else on a free port.
 Nothing reaches Twilio or anything outside the checkout, except the CLI's download.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import shutil
@@ -22,12 +25,16 @@ import sys
 import urllib.error
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional, Protocol
+from urllib.parse import urlsplit
 
 from pulumi import automation as auto
 from pulumi._version import version as sdk_version
 from pulumi.automation import PulumiCommand
 from semver import VersionInfo
+
+if TYPE_CHECKING:
+    from pulumi_twilio_conversations.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 # CLI 3.144 and 3.145 show what a dynamic provider writes to stderr only at debug level:
@@ -40,10 +47,17 @@ NO_CLI_HINT = "The same lifecycle is exercised without the CLI by the test suite
 
 QUICKSTART_STACK = "quickstart"
 QUICKSTART_SID = "IS00000000000000000000000000000000"
+BASE_URL_KEY = "twilio:baseUrl"
+EMULATOR_HOST = "127.0.0.1"
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
 
 
 class CliUnavailable(Exception):
     """No usable Pulumi CLI; the message says why and what to do."""
+
+
+class QuickstartError(Exception):
+    """The quickstart cannot run as it is; the message says why and what to do."""
 
 
 def install_root(checkout: Path = ROOT) -> Path:
@@ -147,6 +161,93 @@ def local_stack(work_dir: Path, stack_name: str, cli: PulumiCommand, state_dir: 
     return auto.Stack.create_or_select(stack_name, workspace)
 
 
+def recorded_base_url(deployment: Optional[Mapping[str, Any]]) -> Optional[str]:
+    """The ``twilio:baseUrl`` that refresh and destroy will call: the one the stack's last ``up`` stored.
+
+    ``deployment``: the state, as ``pulumi stack export`` gives it (``Stack.export_stack().deployment``;
+    sdk/go/common/apitype/core.go DeploymentV3, ResourceV3). The engine stores a dynamic provider's whole
+    stack config, namespaces kept, as the inputs of its default provider resource
+    (pkg/resource/deploy/default_providers.go newRegisterDefaultProviderEvent -> target.go
+    GetPackageConfig). ``pulumi destroy``, ``pulumi refresh`` and the refresh that ``up --refresh`` runs
+    first load the provider each resource names (``provider``: ``<urn>::<id>``, sdk/go/common/providers
+    reference.go) from that state and configure it with those inputs, not with the current config
+    (deployment.go EnsureProvider -> providers/registry.go Same: ``Configure(res.Inputs)``;
+    deployment_executor.go refresh; engine/destroy.go: a NullSource, the program does not run).
+    None: no resource in the state names a provider with a base URL (a new or destroyed stack).
+    """
+    resources = [r for r in (deployment or {}).get("resources") or [] if isinstance(r, Mapping)]
+    providers = {f"{r.get('urn')}::{r.get('id')}": r for r in resources
+                 if str(r.get("type", "")).startswith(PROVIDER_TYPE_PREFIX)}
+    for resource in resources:
+        provider = providers.get(str(resource.get("provider", "")))
+        url = (provider.get("inputs") or {}).get(BASE_URL_KEY) if provider is not None else None
+        if isinstance(url, str):
+            return url
+    return None
+
+
+def emulator_port(recorded: Optional[str]) -> int:
+    """The port to start the quickstart's emulator on: that of the emulator URL the state records, so that
+    refresh and destroy reach it; 0 (any free port) when the state records none, or a URL that is not
+    this emulator's (plain http on 127.0.0.1 with a port)."""
+    if recorded is None:
+        return 0
+    parts = urlsplit(recorded)
+    try:
+        port = parts.port
+    except ValueError:
+        return 0
+    if parts.scheme == "http" and parts.hostname == EMULATOR_HOST and port:
+        return port
+    return 0
+
+
+def start_emulator(port: int, recorded: Optional[str]) -> Emulator:
+    """The quickstart's emulator on ``port`` (0: a free one), not yet serving; a port in use is told plainly."""
+    from pulumi_twilio_conversations.emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator
+
+    try:
+        return Emulator(port=port, host=EMULATOR_HOST, accounts={DEFAULT_ACCOUNT_SID: DEFAULT_AUTH_TOKEN},
+                        services=[QUICKSTART_SID])
+    except OSError as err:
+        if err.errno != errno.EADDRINUSE:
+            raise QuickstartError(f"Could not start the bundled emulator on {EMULATOR_HOST}:{port}: "
+                                  f"{err.strerror or err}.") from None
+        raise QuickstartError(
+            f"Port {port} on {EMULATOR_HOST} is in use, and the quickstart's emulator must listen there: the "
+            f"stack's last `up` stored {recorded} as {BASE_URL_KEY}, and `pulumi refresh` and `pulumi destroy` "
+            f"call the URL the state stores.\nStop whatever listens on port {port} (`ss -ltnp 'sport = :{port}'` "
+            "shows it), then run this again.") from None
+
+
+def quickstart_config(emulator_url: str) -> dict[str, auto.ConfigValue]:
+    """The stack config each quickstart run sets: the service, and the emulator's account and URL."""
+    from pulumi_twilio_conversations.emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+
+    return {
+        "serviceSid": auto.ConfigValue(QUICKSTART_SID),
+        "twilio:accountSid": auto.ConfigValue(DEFAULT_ACCOUNT_SID),
+        "twilio:authToken": auto.ConfigValue(DEFAULT_AUTH_TOKEN, secret=True),
+        BASE_URL_KEY: auto.ConfigValue(emulator_url),
+    }
+
+
+class QuickstartStack(Protocol):
+    """What the quickstart calls on its stack: a ``pulumi.automation.Stack``, or tests/harness.py's
+    ``AutomationStack``, which answers these calls the way the engine does, without the CLI."""
+
+    def export_stack(self) -> auto.Deployment: ...
+
+    def set_all_config(self, config: auto.ConfigMap) -> None: ...
+
+    def up(self, *, refresh: Optional[bool] = None, on_output: Optional[auto.OnOutput] = None) -> object: ...
+
+    def preview(self, *, refresh: Optional[bool] = None, diff: Optional[bool] = None,
+                expect_no_changes: Optional[bool] = None, on_output: Optional[auto.OnOutput] = None) -> object: ...
+
+    def destroy(self, *, on_output: Optional[auto.OnOutput] = None) -> object: ...
+
+
 def _print(line: str) -> None:
     print(line, flush=True)
 
@@ -154,21 +255,27 @@ def _print(line: str) -> None:
 def quickstart(command: str, cli: PulumiCommand, stack_name: str = QUICKSTART_STACK,
                state_dir: Path = ROOT / ".pulumi-state") -> None:
     """The root Pulumi.yaml's project (main: examples/quickstart/) on the emulator: up or destroy."""
+    passphrase = os.environ.get("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)
+    stack = local_stack(ROOT, stack_name, cli, state_dir, passphrase)
+    run_quickstart(command, stack, f"state: {state_dir}, stack {stack_name!r}")
+
+
+def run_quickstart(command: str, stack: QuickstartStack, where: str = "") -> None:
+    """One run of the quickstart on ``stack``: its own emulator, on the port the state records if any.
+
+    Each run is a process of its own with an emulator of its own, while the state outlives it: the
+    emulator must come back where the last ``up`` recorded it, as destroy (and every refresh) calls
+    that URL whatever the config says now (``recorded_base_url``). A fixed port alone would not do:
+    a state written with another port (by an earlier version of this script) would still be unreachable.
+    """
     import requests
 
-    from pulumi_twilio_conversations.emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator
-
-    passphrase = os.environ.get("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)
-    with Emulator(accounts={DEFAULT_ACCOUNT_SID: DEFAULT_AUTH_TOKEN}, services=[QUICKSTART_SID]) as emulator:
-        _say(f"The bundled Twilio emulator serves {QUICKSTART_SID} at {emulator.url}; "
-             f"state: {state_dir}, stack {stack_name!r}.")
-        stack = local_stack(ROOT, stack_name, cli, state_dir, passphrase)
-        stack.set_all_config({
-            "serviceSid": auto.ConfigValue(QUICKSTART_SID),
-            "twilio:accountSid": auto.ConfigValue(DEFAULT_ACCOUNT_SID),
-            "twilio:authToken": auto.ConfigValue(DEFAULT_AUTH_TOKEN, secret=True),
-            "twilio:baseUrl": auto.ConfigValue(emulator.url),
-        })
+    recorded = recorded_base_url(stack.export_stack().deployment)
+    with start_emulator(emulator_port(recorded), recorded) as emulator:
+        reused = " (the URL the stack's state records)" if emulator.url == recorded else ""
+        _say(f"The bundled Twilio emulator serves {QUICKSTART_SID} at {emulator.url}{reused}"
+             + (f"; {where}." if where else "."))
+        stack.set_all_config(quickstart_config(emulator.url))
         if command == "destroy":
             stack.destroy(on_output=_print)  # its stderr: told by main() if it fails
             return
@@ -179,7 +286,7 @@ def quickstart(command: str, cli: PulumiCommand, stack_name: str = QUICKSTART_ST
         print(json.dumps(live.json(), indent=2))
         print("\nA preview right after up shows no changes:")
         stack.preview(refresh=True, diff=True, expect_no_changes=True, on_output=_print)
-        print(f"Clean up with: examples/quickstart/run.sh destroy   (state lives in {state_dir})")
+        print("Clean up with: examples/quickstart/run.sh destroy" + (f"   ({where})" if where else ""))
 
 
 def main(argv: Optional[list[str]] = None, checkout: Path = ROOT) -> int:
@@ -195,7 +302,7 @@ def main(argv: Optional[list[str]] = None, checkout: Path = ROOT) -> int:
             print(bin_dir(cli))
             return 0
         quickstart(args.command, cli)
-    except CliUnavailable as err:
+    except (CliUnavailable, QuickstartError) as err:
         _say(str(err))
         return 2
     except auto.CommandError as err:

@@ -4,7 +4,9 @@
 speaks its gRPC protocol. ``Stack`` holds a small state (inputs and outputs per resource) and
 offers the steps users type: ``preview``, ``up``, ``refresh``, ``destroy``. Its driver,
 ``StackDriver``, is native_harness.py's ``NativeStack``'s too: each front end only says how a program
-becomes check inputs, its urns and what its plans show.
+becomes check inputs, its urns and what its plans show. ``AutomationStack`` runs each step as a CLI run
+of its own over a ``Checkpoint`` (the state file), configuring the provider per command as the engine
+does: what examples/runner.py drives through Pulumi's Automation API.
 
 Each behaviour imitated names the engine file it comes from (pulumi/pulumi, read at v3.260):
 pkg/resource/deploy/step.go, step_generator.go, step_executor.go, pkg/resource/deploy/providers/registry.go,
@@ -20,6 +22,7 @@ import os
 import subprocess
 import sys
 import threading
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from concurrent import futures
@@ -29,6 +32,7 @@ from typing import Any, Generic, Optional, Protocol, TypeVar
 
 import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi import automation as auto
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 from pulumi.runtime._serialization import _serialize
@@ -512,7 +516,14 @@ class StackDriver(ABC, Generic[R, P]):
         return self._run(program, apply=False, refresh=refresh, parallel=self._parallel)
 
     def up(self, program: Mapping[str, Any], refresh: bool = False) -> P:
-        """``pulumi up`` (``refresh=True``: ``pulumi up --refresh``, or ``options: refresh: always``)."""
+        """``pulumi up`` (``refresh=True``: ``pulumi up --refresh``, or ``options: refresh: always``).
+
+        The refresh here goes through this driver's provider, configured with the current config. The
+        engine's refresh goes through the provider loaded from the state, configured with the config the
+        last ``up`` stored (deployment_executor.go refresh -> EnsureProvider): the same only while the
+        config has not changed since. ``AutomationStack`` runs each step as a run of its own over a
+        ``Checkpoint`` and picks the provider's config as the engine does.
+        """
         return self._run(program, apply=True, refresh=refresh, parallel=self._parallel)
 
     def refresh(self) -> dict[str, str]:
@@ -579,3 +590,137 @@ class Stack(StackDriver[Resource, Plan]):
 
 def _strip(props: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if k != PROVIDER_KEY}
+
+
+# sdk/go/common/resource/sig/sig.go: how a secret value is marked in a state file.
+_SECRET_SIG_KEY, _SECRET_SIG = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+
+
+@dataclass
+class Checkpoint:
+    """A stack's state file, which outlives each CLI run: the resources, and the inputs of the dynamic
+    provider's default provider resource. Those inputs are the whole stack config of the last ``up``
+    (pkg/resource/deploy/default_providers.go newRegisterDefaultProviderEvent -> target.go
+    GetPackageConfig) and are what refresh and destroy configure the provider with (deployment.go
+    EnsureProvider -> providers/registry.go Same: ``Configure(res.Inputs)``).
+    """
+
+    resources: dict[str, StateEntry] = field(default_factory=dict)
+    provider_config: Optional[dict[str, Any]] = None
+    """None: no provider in the state (a new stack, or one destroyed: destroy deletes the provider too)."""
+    provider_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    """registry.go Create gives a provider a new UUID as its id."""
+
+    def deployment(self, stack: str, project: str) -> dict[str, Any]:
+        """The state as ``pulumi stack export`` prints it (sdk/go/common/apitype/core.go DeploymentV3 and
+        ResourceV3: ``urn``, ``custom``, ``id``, ``type``, ``inputs``, ``outputs``, ``provider`` as
+        ``<urn>::<id>``, sdk/go/common/providers/reference.go). Secret values are marked with the state's
+        signature; their ciphertext is left out (nothing here decrypts it)."""
+        if not self.resources:
+            return {"manifest": {}, "resources": []}
+        prefix = f"urn:pulumi:{stack}::{project}::"
+        provider_urn = f"{prefix}pulumi:providers:pulumi-python::default"
+        config = {k: {_SECRET_SIG_KEY: _SECRET_SIG, "ciphertext": "(encrypted)"} if isinstance(v, Secret) else v
+                  for k, v in (self.provider_config or {}).items()}
+        resources: list[dict[str, Any]] = [
+            {"urn": f"{prefix}pulumi:pulumi:Stack::{project}-{stack}", "custom": False, "type": "pulumi:pulumi:Stack"},
+            {"urn": provider_urn, "custom": True, "id": self.provider_id, "type": "pulumi:providers:pulumi-python",
+             "inputs": config, "outputs": config},
+        ]
+        for name, entry in self.resources.items():
+            resources.append({"urn": f"{prefix}{TYPE}::{name}", "custom": True, "id": entry.id, "type": TYPE,
+                              "inputs": entry.inputs, "outputs": entry.outputs,
+                              "provider": f"{provider_urn}::{self.provider_id}"})
+        return {"manifest": {}, "resources": resources}
+
+
+class UnexpectedChanges(Exception):
+    """``pulumi preview --expect-no-changes`` found changes (the CLI exits non-zero)."""
+
+
+class AutomationStack:
+    """A ``pulumi.automation.Stack`` of the dynamic resource, without the CLI: what examples/runner.py calls.
+
+    Each call is a CLI run of its own (its own provider process) over one ``Checkpoint``, which the
+    caller keeps between runs, as the state directory outlives each process. Per command, the
+    provider is configured as the engine configures it:
+
+    - ``up`` / ``preview``: with the current config (CheckConfig, DiffConfig against the stored one,
+      Configure); with ``refresh=True``, the resources of the state are first refreshed through a
+      provider configured with the stored config (deployment_executor.go Execute -> refresh ->
+      EnsureProvider). ``up`` stores the current config; a preview stores nothing.
+    - ``destroy``: with the stored config alone (engine/destroy.go: a NullSource, the program does not
+      run; step_generator.go GenerateDeletes -> EnsureProvider), then the state is empty.
+
+    ``program``: the program's resources for a config (plain values), as the harness's Stack takes them.
+    """
+
+    def __init__(self, checkpoint: Checkpoint, program: Callable[[dict[str, Any]], Mapping[str, Any]],
+                 name: str = "dev", project: str = "harness") -> None:
+        self.checkpoint = checkpoint
+        self.program = program
+        self.name = name
+        self.project = project
+        self.config: dict[str, Any] = {}
+
+    def export_stack(self) -> auto.Deployment:
+        """``pulumi stack export``."""
+        return auto.Deployment(version=3, deployment=self.checkpoint.deployment(self.name, self.project))
+
+    def set_all_config(self, config: auto.ConfigMap) -> None:
+        """``pulumi config set``: a key without a namespace is the project's."""
+        for key, value in config.items():
+            full = key if ":" in key else f"{self.project}:{key}"
+            self.config[full] = Secret(value.value) if value.secret else value.value
+
+    def _plain_config(self) -> dict[str, Any]:
+        return {k: v.value if isinstance(v, Secret) else v for k, v in self.config.items()}
+
+    def _stored_provider(self) -> ProviderServer:
+        """A provider as the engine loads it from the state: configured with the stored config alone."""
+        return ProviderServer(self.config, old_config=self.checkpoint.provider_config, run_program=False)
+
+    def _refreshed(self, resources: dict[str, StateEntry]) -> dict[str, StateEntry]:
+        if not resources:
+            return resources
+        with self._stored_provider() as server:
+            stack = Stack(server)
+            stack.state = resources
+            stack.refresh()
+            return stack.state
+
+    def _run(self, apply: bool, refresh: Optional[bool]) -> Plan:
+        resources = self.checkpoint.resources if apply else copy.deepcopy(self.checkpoint.resources)
+        if refresh:
+            resources = self._refreshed(resources)
+        program = self.program(self._plain_config())
+        with ProviderServer(self.config, old_config=self.checkpoint.provider_config) as server:
+            stack = Stack(server)
+            stack.state = resources
+            plan = stack.up(program) if apply else stack.preview(program)
+        if apply:
+            self.checkpoint.resources = stack.state
+            self.checkpoint.provider_config = dict(self.config) if stack.state else None
+        return plan
+
+    def up(self, *, refresh: Optional[bool] = None, on_output: Optional[auto.OnOutput] = None) -> Plan:
+        """``pulumi up --yes`` (``--refresh``)."""
+        return self._run(apply=True, refresh=refresh)
+
+    def preview(self, *, refresh: Optional[bool] = None, diff: Optional[bool] = None,
+                expect_no_changes: Optional[bool] = None, on_output: Optional[auto.OnOutput] = None) -> Plan:
+        """``pulumi preview`` (``--refresh``, ``--expect-no-changes``); ``diff`` changes only the display."""
+        plan = self._run(apply=False, refresh=refresh)
+        if expect_no_changes and plan.changes:
+            raise UnexpectedChanges(f"no changes were expected: {plan.changes}")
+        return plan
+
+    def destroy(self, *, on_output: Optional[auto.OnOutput] = None) -> None:
+        """``pulumi destroy --yes`` without ``--run-program``."""
+        if self.checkpoint.resources:
+            with self._stored_provider() as server:
+                stack = Stack(server)
+                stack.state = self.checkpoint.resources
+                stack.destroy()
+        self.checkpoint.resources = {}
+        self.checkpoint.provider_config = None

@@ -9,11 +9,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import re
 import runpy
+import shutil
+import socket
+import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dill
 import pulumi
@@ -27,9 +33,13 @@ from pulumi.runtime.sync_await import _sync_await
 from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
 
 from conftest import MockRecorder, run_export
-from harness import ProviderServer, Resource, Stack
+from harness import AutomationStack, Checkpoint, ProviderServer, Resource, Stack
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+sys.path.insert(0, str(EXAMPLES))
+
+import runner  # noqa: E402 (examples/ is not a package)
+
 PASSPHRASE = b"pulumi-twilio-conversations-examples"
 TYPE = "pulumi-python:dynamic/twilio:ServiceNotifications"
 # the accounts lib.sh starts the emulator with
@@ -267,6 +277,65 @@ def test_quickstart_lifecycle(emulator: Emulator) -> None:
         server.stop()
 
 
+ROOT_PROJECT = yaml.safe_load((EXAMPLES.parent / "Pulumi.yaml").read_text())
+
+
+def quickstart_program(config: dict[str, Any]) -> Mapping[str, Resource]:
+    """What examples/quickstart/__main__.py declares with this config (the root project's program)."""
+    return as_harness_program(run_program_at(EXAMPLES / "quickstart", ROOT_PROJECT["name"], config))
+
+
+def quickstart_run(checkpoint: Checkpoint) -> AutomationStack:
+    """The stack one `examples/quickstart/run.sh` process drives; ``checkpoint`` is the state all runs share."""
+    return AutomationStack(checkpoint, quickstart_program, name=runner.QUICKSTART_STACK, project=ROOT_PROJECT["name"])
+
+
+def recorded(checkpoint: Checkpoint) -> str | None:
+    return runner.recorded_base_url(checkpoint.deployment(runner.QUICKSTART_STACK, ROOT_PROJECT["name"]))
+
+
+@pytest.mark.parametrize("later", ["destroy", "up"])
+def test_a_later_quickstart_run_reaches_the_emulator_the_state_records(
+        later: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`run.sh`, then `run.sh destroy` (or `run.sh` again) as a user's next run: a process of its own, with
+    an emulator of its own, over the same state. Destroy, and the refresh `up --refresh` runs first,
+    configure the provider with the config the first `up` stored, whatever this run sets. Under the
+    Pulumi CLI 3.259 the destroy failed with `connection failed (127.0.0.1:<the first run's port>)`."""
+    checkpoint = Checkpoint()
+    runner.run_quickstart("up", quickstart_run(checkpoint))
+    assert '"sound": "ring"' in capsys.readouterr().out  # the emulator's settings after up
+    first = recorded(checkpoint)
+    assert first is not None and first.startswith("http://127.0.0.1:")
+
+    runner.run_quickstart(later, quickstart_run(checkpoint))
+    out, err = capsys.readouterr()
+    assert f"at {first} (the URL the stack's state records)" in err
+    if later == "destroy":
+        assert checkpoint.resources == {} and recorded(checkpoint) is None
+    else:
+        assert '"sound": "ring"' in out and recorded(checkpoint) == first
+
+
+def test_a_quickstart_whose_recorded_port_is_taken_says_so_and_runs_once_it_is_free() -> None:
+    checkpoint = Checkpoint()
+    runner.run_quickstart("up", quickstart_run(checkpoint))
+    first = recorded(checkpoint)
+    assert first is not None
+    port = urlsplit(first).port
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", port or 0))
+        squatter.listen()
+        with pytest.raises(runner.QuickstartError) as refused:
+            runner.run_quickstart("destroy", quickstart_run(checkpoint))
+    message = str(refused.value)
+    assert f"Port {port} on 127.0.0.1 is in use" in message and first in message
+    assert "twilio:baseUrl" in message and "run this again" in message
+    assert checkpoint.resources  # nothing was attempted
+    runner.run_quickstart("destroy", quickstart_run(checkpoint))
+    assert checkpoint.resources == {}
+
+
 def test_drift_walkthrough(emulator: Emulator) -> None:
     config = {**QUICKSTART_CONFIG, **stack_config("drift", "walkthrough")}
     sid = config["notifications-drift:serviceSid"]
@@ -303,3 +372,142 @@ def test_adopt_program_is_exactly_what_export_prints(emulator: Emulator) -> None
         assert emulator.settings(sid) == before  # adopting changed nothing on Twilio's side
     finally:
         st.server.stop()
+
+
+# --- the scripts' arguments -----------------------------------------------------------------------------
+
+def script_checkout(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """The example scripts in a checkout of their own, with no virtualenv, and an environment whose PATH
+    holds nothing but dirname and basename: whatever a script does past its argument check (python3, pip,
+    pulumi) fails there with another exit code and message than a refusal's."""
+    checkout = tmp_path / "checkout"
+    for script in [EXAMPLES / "lib.sh", EXAMPLES / "plugin.sh", *EXAMPLES.glob("*/run.sh")]:
+        target = checkout / script.relative_to(EXAMPLES.parent)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(script, target)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for tool in ("dirname", "basename"):
+        found = shutil.which(tool)
+        assert found is not None, tool
+        (tools / tool).symlink_to(found)
+    return checkout, {"PATH": str(tools), "HOME": str(tmp_path)}
+
+
+def run_script(tmp_path: Path, example: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+    bash = shutil.which("bash")
+    assert bash is not None
+    checkout, env = script_checkout(tmp_path)
+    return subprocess.run([bash, str(checkout / "examples" / example / "run.sh"), *args], cwd=checkout, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+ENVIRONMENTS = "dev|staging|prod [up|preview|refresh|destroy]"
+
+
+@pytest.mark.parametrize(("example", "args", "why", "usage"), [
+    ("multi-environment", [], "no stack given", ENVIRONMENTS),
+    ("multi-environment", ["qa"], "unknown stack 'qa'", ENVIRONMENTS),
+    ("multi-environment", ["dev", "deploy"], "unknown command 'deploy'", ENVIRONMENTS),
+    ("multi-account", ["deploy"], "unknown command 'deploy'", "[up|preview|destroy]"),
+    ("yaml", ["deploy"], "unknown command 'deploy'", "[up|preview|destroy]"),
+    ("typescript", ["deploy"], "unknown command 'deploy'", "[up|preview|destroy]"),
+    ("quickstart", ["preview"], "unknown command 'preview'", "[up|destroy]"),
+])
+def test_a_script_refuses_a_wrong_argument_with_its_usage_first(tmp_path: Path, example: str, args: list[str],
+                                                                 why: str, usage: str) -> None:
+    """One line naming what is wrong and every choice, exit 2, before anything is installed: no Pulumi
+    CLI, Python or virtualenv is needed to be told."""
+    result = run_script(tmp_path, example, args)
+    script = f"examples/{example}/run.sh"
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"{script}: {why}; usage: {script} {usage}\n")
+
+
+@pytest.mark.parametrize(("example", "args"), [
+    ("multi-environment", ["prod"]), ("multi-environment", ["staging", "refresh"]), ("multi-account", []),
+    ("yaml", ["preview"]), ("typescript", ["destroy"]), ("quickstart", []),
+])
+def test_a_script_goes_on_with_right_arguments(tmp_path: Path, example: str, args: list[str]) -> None:
+    result = run_script(tmp_path, example, args)
+    assert result.returncode != 2 and "usage:" not in result.stderr
+    assert "python3" in result.stderr  # it went on to build the virtualenv, which this PATH cannot
+
+
+# --- what the examples leave in the checkout ------------------------------------------------------------
+
+REPO = EXAMPLES.parent
+
+
+def git(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
+
+
+def created_stacks() -> list[Path]:
+    """Every stack file a script creates: `pulumi stack select --create NAME` in the example's directory,
+    and ``run_stack``'s "dev" for the examples that source plugin.sh."""
+    found = []
+    for script in sorted(EXAMPLES.glob("*/*.sh")):
+        text = script.read_text()
+        names = re.findall(r"pulumi stack select --create (\w[\w-]*)", text)
+        if "run_stack" in text:
+            names.append("dev")
+        found += [script.parent / f"Pulumi.{name}.yaml" for name in names]
+    return found
+
+
+def test_every_stack_file_an_example_creates_is_committed_or_ignored() -> None:
+    """`git status` stays clean after running the examples: a stack file `pulumi config set` writes is
+    either committed with the example's config or gitignored."""
+    stacks = created_stacks()
+    assert {EXAMPLES / "adopt" / "Pulumi.adopt.yaml", EXAMPLES / "drift" / "Pulumi.walkthrough.yaml"} <= set(stacks)
+    for path in stacks:
+        relative = str(path.relative_to(REPO))
+        tracked = git("ls-files", "--error-unmatch", relative).returncode == 0
+        ignored = git("check-ignore", "-q", "--no-index", relative).returncode == 0
+        assert tracked or ignored, f"{relative}: neither committed nor in .gitignore"
+
+
+def npm_order(name: str) -> tuple[tuple[tuple[int, str], ...], tuple[bool, ...]]:
+    """The order npm writes dependencies in: ``a.localeCompare(b, 'en')`` (npm/package-json
+    lib/update-dependencies.js orderDeps), for the characters a package name may hold. ICU's root
+    collation compares punctuation first (``_ - . @ / ~`` in that order), then digits, then letters
+    regardless of case; case decides only between otherwise equal names, lower case first."""
+    punctuation = "_-.@/~"
+    primary = tuple((0, str(punctuation.index(c))) if c in punctuation else (1, c) if c.isdigit() else (2, c.lower())
+                    for c in name)
+    return primary, tuple(c.isupper() for c in name)
+
+
+NAMES = ["@pulumi/pulumi", "@pulumi-twilio-conversations/native", "@types/node", "typescript", "a_b", "a-b", "a.b",
+         "a~b", "a1", "ab", "aB", "a", "@a/b", "@a-b/c", "@a.b/c", "@a_b/c", "z", "0x"]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to compare with its localeCompare")
+def test_npm_order_is_nodes_locale_compare() -> None:
+    script = "console.log(JSON.stringify(JSON.parse(process.argv[1]).sort((a, b) => a.localeCompare(b, 'en'))))"
+    node = subprocess.run(["node", "-e", script, json.dumps(NAMES)], capture_output=True, text=True, timeout=60,
+                          check=True)
+    assert sorted(NAMES, key=npm_order) == json.loads(node.stdout)
+
+
+TYPESCRIPT_PACKAGE = EXAMPLES / "typescript" / "package.json"
+
+
+def test_the_typescript_package_json_is_in_the_order_npm_writes() -> None:
+    package = json.loads(TYPESCRIPT_PACKAGE.read_text())
+    for kind in ("dependencies", "devDependencies"):
+        assert list(package[kind]) == sorted(package[kind], key=npm_order), kind
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="needs npm, which `pulumi package add` runs")
+def test_package_add_leaves_the_typescript_package_json_as_it_is(tmp_path: Path) -> None:
+    """What `pulumi package add` runs in a Node.js project to link the SDK (sdk/nodejs/npm/npm.go Link,
+    manager.go getLinkPackageProperty), on a copy: the committed file comes back byte for byte."""
+    shutil.copy(TYPESCRIPT_PACKAGE, tmp_path / "package.json")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "npm_config_cache": str(tmp_path / "npm-cache"),
+           "npm_config_update_notifier": "false"}
+    path = "sdks/twilio-conversations"
+    for args in (["pkg", "set", f"dependencies[@pulumi-twilio-conversations/native]=file:{path}"],
+                 ["pkg", "set", "--json", "allowScripts=" + json.dumps({f"file:{path}": True})]):
+        subprocess.run(["npm", *args], cwd=tmp_path, env=env, capture_output=True, timeout=120, check=True)
+    assert (tmp_path / "package.json").read_text() == TYPESCRIPT_PACKAGE.read_text()

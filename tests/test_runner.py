@@ -1,4 +1,5 @@
-"""examples/runner.py finds the Pulumi CLI, or installs one into the checkout, and says what it does.
+"""examples/runner.py finds the Pulumi CLI, or installs one into the checkout, and says what it does;
+it reads the emulator URL a quickstart stack's state records, and starts the emulator on its port.
 
 No test here needs the network or a real CLI: PulumiCommand.install is replaced where it would
 download, a shell script stands in for a CLI that answers ``pulumi version``, and the one test that
@@ -193,3 +194,46 @@ def test_offline_the_real_install_fails_plainly(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert not (checkout / ".pulumi-cli" / "bin" / "pulumi").exists()
 
+
+
+QUICKSTART_PROVIDER = "urn:pulumi:quickstart::twilio-conversations-quickstart::pulumi:providers:pulumi-python::default"
+
+
+def state(provider_inputs: Optional[dict[str, object]],
+          provider_ref: str = f"{QUICKSTART_PROVIDER}::abc") -> dict[str, object]:
+    """A state as `pulumi stack export` gives it: a provider resource and one resource that names it."""
+    resources: list[dict[str, object]] = [{"urn": "urn:pulumi:quickstart::p::pulumi:pulumi:Stack::p-quickstart",
+                                           "type": "pulumi:pulumi:Stack"}]
+    if provider_inputs is not None:
+        resources.append({"urn": QUICKSTART_PROVIDER, "id": "abc", "custom": True,
+                          "type": "pulumi:providers:pulumi-python", "inputs": provider_inputs})
+    resources.append({"urn": "urn:pulumi:quickstart::p::pulumi-python:dynamic/twilio:ServiceNotifications::push",
+                      "id": "IS00000000000000000000000000000000", "type":
+                      "pulumi-python:dynamic/twilio:ServiceNotifications", "provider": provider_ref})
+    return {"resources": resources}
+
+
+@pytest.mark.parametrize(("deployment", "url"), [
+    (None, None),                                                   # no state at all
+    ({}, None),                                                     # a new stack
+    ({"resources": []}, None),                                      # a destroyed stack
+    (state({"twilio:baseUrl": "http://127.0.0.1:40633", "twilio:accountSid": "AC0"}), "http://127.0.0.1:40633"),
+    (state({"twilio:accountSid": "AC0"}), None),                    # no base URL stored: Twilio's own
+    (state({"twilio:baseUrl": "http://127.0.0.1:40633"}, provider_ref=f"{QUICKSTART_PROVIDER}::other-id"), None),
+    (state({"twilio:baseUrl": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}}), None),
+])
+def test_the_base_url_the_state_records(deployment: Optional[dict[str, object]], url: Optional[str]) -> None:
+    assert runner.recorded_base_url(deployment) == url
+
+
+@pytest.mark.parametrize(("recorded", "port"), [
+    (None, 0),                                   # nothing recorded: any free port
+    ("http://127.0.0.1:40633", 40633),           # the emulator the last up reached
+    ("http://127.0.0.1:8787/", 8787),
+    ("http://127.0.0.1", 0),                     # no port: not an emulator URL the runner writes
+    ("http://127.0.0.1:notaport", 0),
+    ("https://conversations.twilio.com", 0),     # not the emulator: destroy calls it whatever port is used
+    ("http://10.0.0.5:8787", 0),
+])
+def test_the_emulator_port_follows_the_recorded_url(recorded: Optional[str], port: int) -> None:
+    assert runner.emulator_port(recorded) == port

@@ -2,12 +2,15 @@
 # A TypeScript program on the native plugin, on the bundled emulator: run.sh [up|preview|destroy]
 # Needs the Pulumi CLI 3.219 or newer (the one on PATH, else one installed into .pulumi-cli/ as for
 # the other examples), Node.js with npm, and Python 3.10+.
-# Not yet run with a real Pulumi CLI: the tests check index.ts's property names against the schema and,
-# where a TypeScript compiler is found, type-check it against declarations built from the schema
-# (tests/test_native_examples.py). The generated SDK itself has not been built here.
+# Run with the Pulumi CLI v3.259.0 once (README, "Examples on the native plugin"); the tests check
+# index.ts's property names against the schema and, where a TypeScript compiler is found, type-check it
+# against declarations built from the schema (tests/test_native_examples.py). The generated SDK itself is
+# not built by the tests.
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"; EXAMPLE=typescript
 . "$ROOT/examples/lib.sh"
 . "$ROOT/examples/plugin.sh"
+USAGE="[up|preview|destroy]"
+choose command "${1:-up}" up preview destroy
 SID=IS00000000000000000000000000000000  # Pulumi.yaml's serviceSid default
 install_package; require_pulumi
 # From 3.219 `pulumi package add <dir>` installs a local plugin's dependencies before it runs it

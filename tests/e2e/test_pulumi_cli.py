@@ -122,13 +122,16 @@ def test_destroy_resets_to_defaults(stack: Any, emulator: Emulator) -> None:
 def test_quickstart_runs_its_program_and_provider_from_the_root_project(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """examples/quickstart/run.sh's steps: the root Pulumi.yaml (main: examples/quickstart/), whose provider
-    finds its virtualenv through examples/quickstart/.venv (tests/test_layout.py)."""
+    finds its virtualenv through examples/quickstart/.venv (tests/test_layout.py). Each call is a run with
+    an emulator of its own, as a user's next run is; the second up's refresh and the destroy reach it
+    only on the port the state records (tests/test_examples.py runs the same without the CLI)."""
     assert CLI is not None
     stack_name = "e2e-quickstart"  # not the user's "quickstart" stack; its state goes to tmp_path
     try:
-        runner.quickstart("up", CLI, stack_name=stack_name, state_dir=tmp_path / "state")
-        out = capsys.readouterr().out
-        assert '"ring"' in out  # the emulator's settings after up, as the program declares them
+        for _ in range(2):
+            runner.quickstart("up", CLI, stack_name=stack_name, state_dir=tmp_path / "state")
+            out = capsys.readouterr().out
+            assert '"ring"' in out  # the emulator's settings after up, as the program declares them
         runner.quickstart("destroy", CLI, stack_name=stack_name, state_dir=tmp_path / "state")
     finally:
         (REPO / f"Pulumi.{stack_name}.yaml").unlink(missing_ok=True)
