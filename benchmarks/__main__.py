@@ -1,6 +1,8 @@
-"""``python -m benchmarks [--quick] [--output DIR]``: measure, then write BENCHMARKS.md and its chart.
+"""``python -m benchmarks [--quick] [--output DIR | --write]``: measure, then report.
 
-With the default output (the repository root) the charts go to benchmarks/scale.png and benchmarks/fanout.png.
+By default the report is printed and, with its charts, left in a new temporary directory: nothing
+tracked changes. ``--write`` regenerates the tracked BENCHMARKS.md, benchmarks/scale.png and
+benchmarks/fanout.png (a deliberate step, RELEASING.md); ``--output DIR`` writes the three files to DIR.
 """
 
 from __future__ import annotations
@@ -10,13 +12,55 @@ import datetime
 import os
 import platform
 import sys
+import tempfile
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from benchmarks import fanout, measure
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where one run writes its report and charts, and how the report links the charts."""
+
+    report: Path
+    scale_chart: Path
+    fanout_chart: Path
+
+    @classmethod
+    def into(cls, directory: Path) -> Outputs:
+        # In the repository the charts live in benchmarks/, next to this code; elsewhere beside the report.
+        charts = ROOT / "benchmarks" if directory.resolve() == ROOT else directory
+        return cls(directory / "BENCHMARKS.md", charts / "scale.png", charts / "fanout.png")
+
+    def link(self, chart: Path) -> str:
+        return chart.relative_to(self.report.parent).as_posix()
+
+
+TRACKED = Outputs.into(ROOT)
+"""The files ``--write`` regenerates, kept in git."""
+
+
+def choose_output(quick: bool, output: Optional[Path], write: bool) -> Optional[Path]:
+    """The directory to write to (None: a new temporary one), or ValueError with the flag to use."""
+    if write and output is not None:
+        raise ValueError("--write regenerates the tracked BENCHMARKS.md and charts; --output DIR writes elsewhere: "
+                         "give one of them")
+    if write and quick:
+        raise ValueError("--quick is a smoke run and its numbers mean nothing: it cannot --write the tracked "
+                         "BENCHMARKS.md; drop --quick, or --write")
+    if write:
+        return ROOT
+    if output is not None:
+        targets = {p.resolve() for p in vars(Outputs.into(output)).values()}
+        if targets & {p.resolve() for p in vars(TRACKED).values()}:
+            raise ValueError(f"--output {output} would overwrite the tracked BENCHMARKS.md or its charts: "
+                             "use --write to regenerate them, or another directory")
+    return output
 
 
 def ms(seconds: float) -> str:
@@ -108,11 +152,21 @@ def draw(rows: list[dict[str, float]], path: Path) -> None:
     plt.close(fig)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run that keeps the code alive")
-    parser.add_argument("--output", type=Path, default=ROOT, help="where BENCHMARKS.md and the charts go")
-    args = parser.parse_args()
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--write", action="store_true",
+                       help="regenerate the tracked BENCHMARKS.md and benchmarks/*.png in the repository")
+    where.add_argument("--output", type=Path, default=None, help="write BENCHMARKS.md and the charts to this directory")
+    args = parser.parse_args(argv)
+    try:
+        chosen = choose_output(args.quick, args.output, args.write)
+    except ValueError as err:
+        parser.error(str(err))
+    directory = chosen if chosen is not None else Path(tempfile.mkdtemp(prefix="benchmarks-"))
+    files = Outputs.into(directory)
     rounds = 5 if args.quick else 300
     startup_rounds = 2 if args.quick else 15
     sizes = [4, 8] if args.quick else [50, 100, 200, 400]
@@ -121,22 +175,23 @@ def main() -> int:
     fan_sizes = [4, 8] if args.quick else [50, 100, 200]
     fan_latency = 0.005 if args.quick else 0.05
     fan_rounds = 1 if args.quick else 3
-    args.output.mkdir(parents=True, exist_ok=True)
-    png_link = "benchmarks/scale.png" if args.output.resolve() == ROOT else "scale.png"
-    fan_png = "benchmarks/fanout.png" if args.output.resolve() == ROOT else "fanout.png"
+    directory.mkdir(parents=True, exist_ok=True)
+    command = "python -m benchmarks" + (" --quick" if args.quick else "") + (" --write" if args.write else "")
+    # Progress goes to stderr: stdout carries the report.
+    progress = sys.stderr
 
     with measure.emulator_process() as emu:
-        print("requests per step ...", flush=True)
+        print("requests per step ...", file=progress, flush=True)
         steps = measure.requests_per_step(emu)
-        print("per-operation overhead ...", flush=True)
+        print("per-operation overhead ...", file=progress, flush=True)
         operations = measure.per_operation(emu, rounds)
-        print("state footprint ...", flush=True)
+        print("state footprint ...", file=progress, flush=True)
         footprint = measure.footprint(emu)
-        print("scale ...", flush=True)
+        print("scale ...", file=progress, flush=True)
         scale_rows = [measure.scale(emu, n, latency) for n in sizes]
-        print("fan-out: native plugin, SDK floor and dynamic front end ...", flush=True)
+        print("fan-out: native plugin, SDK floor and dynamic front end ...", file=progress, flush=True)
         fan = [r for n in fan_sizes for r in fanout.run(emu, n, fan_latency, fan_rounds)]
-    print("process cost ...", flush=True)
+    print("process cost ...", file=progress, flush=True)
     process = measure.process_cost(startup_rounds)
 
     floors = {"check": 0, "diff": 0, "create": 1, "read": 1, "update": 1, "delete": 1}
@@ -146,7 +201,7 @@ def main() -> int:
     out: list[str] = [
         "# Benchmarks",
         "",
-        f"Measured {datetime.date.today().isoformat()} with `python -m benchmarks{' --quick' if args.quick else ''}`"
+        f"Measured {datetime.date.today().isoformat()} with `{command}`"
         f" on {platform.machine()}, {os.cpu_count()} cores, Linux {platform.release()}, Python "
         f"{platform.python_version()}; pulumi {version('pulumi')}, requests {version('requests')}, "
         f"pydantic {version('pydantic')}, twilio {version('twilio')}, "
@@ -194,16 +249,18 @@ def main() -> int:
         *[f"| {r['services']:.0f} | {r['requests']:.0f} | {r['seconds']:.2f} | {r['ideal']:.2f} | {r['ratio']:.3f} | "
           f"{r['seconds'] / r['services'] * 1000:.1f} | {r['peak_rss_mib']:.1f} |" for r in scale_rows],
         "",
-        f"![Total and per-service time against service count, next to the ideal]({png_link})",
+        f"![Total and per-service time against service count, next to the ideal]({files.link(files.scale_chart)})",
         "",
-        *fanout.report(fan, fan_sizes[-1], fan_rounds, fan_png),
+        *fanout.report(fan, fan_sizes[-1], fan_rounds, files.link(files.fanout_chart)),
         *notes(operations, process, main_scale, footprint, (fanout.target_note(fan, fan_sizes[-1]),)),
     ]
-    draw(scale_rows, args.output / png_link)
-    fanout.draw(fan, args.output / fan_png)
-    report: Any = args.output / "BENCHMARKS.md"
-    report.write_text("\n".join(out))
-    print(f"wrote {report}, {args.output / png_link} and {args.output / fan_png}")
+    draw(scale_rows, files.scale_chart)
+    fanout.draw(fan, files.fanout_chart)
+    report = "\n".join(out)
+    files.report.write_text(report)
+    if not args.write:
+        print(report)
+    print(f"wrote {files.report}, {files.scale_chart} and {files.fanout_chart}", file=progress)
     return 0
 
 

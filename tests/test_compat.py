@@ -1,7 +1,8 @@
 """Existing stacks keep working across releases.
 
 ``fixtures/state-0.1.0.json`` is a resource's state (serialized provider, inputs, outputs) recorded
-once with release 0.1.0. Renaming the provider's module or class, or changing what it pickles,
+once with the first cut of 0.1.0, before it was released (CHANGELOG.md); 0.1.0 still records the same
+provider (the last test). Renaming the provider's module or class, or changing what it pickles,
 breaks real stacks: these tests fail first.
 """
 

@@ -93,7 +93,7 @@ def test_provider_calls_the_regional_host(emulator: Emulator, config: dict[str, 
 
 
 def test_the_old_region_only_host_gets_no_answer(emulator: Emulator) -> None:
-    # What 0.1.0 built for twilio:region=ie1; Twilio stopped serving it on 2026-04-28.
+    # What the first cut of 0.1.0 built for twilio:region=ie1; Twilio stopped serving it on 2026-04-28.
     client = TwilioClient(HttpSettings(base_url="https://conversations.ie1.twilio.com", max_retries=0))
     client.session.mount("https://", ToEmulator(emulator.url))
     with pytest.raises(TwilioError, match="no response"):
