@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pulumi_twilio_conversations.core.config import check_namespace, env_name, resolve, snake_key
+from pulumi_twilio_conversations.core.config import (
+    check_namespace,
+    env_name,
+    near_miss,
+    resolve,
+    snake_key,
+    unknown_key_problems,
+)
+from pulumi_twilio_conversations.emulator import Emulator
+
+from conftest import SID, stack_config
+from frontends import FrontEnd, both, only
+from harness import CheckFailed
 
 SECRET = "tok-SECRET-42"
 AC1 = "AC" + "1" * 32
@@ -156,3 +168,129 @@ def test_call_deadline_can_be_set_to_any_default_the_other_settings_give() -> No
     assert settings.http.deadline_seconds() <= _NUMBERS["callDeadline"][2]
     pinned = resolve({**GOOD, **largest, "twilio:callDeadline": str(settings.http.deadline_seconds())}, "twilio", {})
     assert pinned.problem is None
+
+
+# --- keys set in the namespace that the provider does not read ------------------------------------------
+
+@pytest.mark.parametrize(("key", "meant"), [
+    # Case and separators: the same word.
+    ("accountSID", "accountSid"), ("AccountSid", "accountSid"), ("account_sid", "accountSid"),
+    ("authtoken", "authToken"), ("baseURL", "baseUrl"), ("api-key", "apiKey"), ("readTimeOut", "readTimeout"),
+    # An environment variable's name written as a key.
+    ("TWILIO_AUTH_TOKEN", "authToken"), ("AUTH_TOKEN", "authToken"), ("CONVERSATIONS_BASE_URL", "baseUrl"),
+    # A letter missing, doubled or swapped.
+    ("acountSid", "accountSid"), ("readTimout", "readTimeout"), ("baseUri", "baseUrl"), ("edg", "edge"),
+    ("regoin", "region"), ("apiSecrett", "apiSecret"), ("callDeadLine", "callDeadline"),
+    # Ours, another provider's in the shared `twilio` namespace, or like none of ours: nothing to suggest.
+    ("accountSid", None), ("callDeadline", None),
+    ("username", None), ("password", None), ("subaccountSid", None),
+    ("token", None), ("timeout", None), ("accountName", None), ("serviceSid", None), ("note", None),
+])
+def test_the_key_a_near_miss_probably_meant(key: str, meant: Optional[str]) -> None:
+    assert near_miss(key) == meant
+
+
+def test_a_near_miss_names_the_key_set_the_key_meant_and_the_fix() -> None:
+    assert unknown_key_problems(["authTOKEN"], "twilio") == [
+        "twilio:authTOKEN is not a setting of this provider, so its value is not used: did you mean "
+        "twilio:authToken? Rename it: `pulumi config rm twilio:authTOKEN`, then "
+        "`pulumi config set --secret twilio:authToken <value>`"]
+
+
+@pytest.mark.parametrize(("keys", "strict", "flagged"), [
+    (["accountSid", "authToken"], False, []),
+    (["accountSID", "note", "username"], False, ["accountSID"]),  # a shared namespace: unrelated keys stay
+    (["accountSID", "note", "username"], True, ["accountSID", "note", "username"]),  # the package's own
+])
+def test_only_a_namespace_of_our_own_refuses_unrelated_keys(keys: list[str], strict: bool,
+                                                           flagged: list[str]) -> None:
+    problems = unknown_key_problems(keys, "twilio", strict=strict)
+    assert [p.split(" ", 1)[0] for p in problems] == [f"twilio:{k}" for k in flagged]
+
+
+def test_an_explicit_providers_argument_is_named_as_one() -> None:
+    (problem,) = unknown_key_problems(["accountSID"], "twilio", provider="eu")
+    assert problem.startswith("provider 'eu': argument 'accountSID' is not a setting of this provider")
+    assert problem.endswith("did you mean 'accountSid'? Rename the argument")
+    assert "pulumi config" not in problem
+
+
+def test_a_near_miss_is_a_check_problem_but_not_a_reason_to_refuse_refresh_or_destroy() -> None:
+    settings = resolve({**GOOD, "twilio:baseURL": "http://127.0.0.1:1"}, "twilio", {})
+    assert settings.failure is not None and "did you mean twilio:baseUrl?" in settings.failure
+    assert settings.usable()  # the settings it does read are complete
+
+
+def test_a_key_name_is_escaped_in_the_message() -> None:
+    (problem,) = unknown_key_problems(["account\x1b[31mSid"], "twilio", strict=True)
+    assert "\x1b" not in problem and "\\x1b" in problem
+
+
+@both
+def test_a_misspelt_key_fails_the_preview_naming_the_key_it_meant(emulator: Emulator, front_end: FrontEnd) -> None:
+    # What a user types: the right value under a key spelt another way, the variable unset.
+    config = stack_config(emulator)
+    config["twilio:accountSID"] = config.pop("twilio:accountSid")
+    with pytest.raises(CheckFailed) as caught, front_end.server(config) as server:
+        front_end.stack(server).preview({"push": {"chat_service_sid": SID}})
+    message = str(caught.value)
+    assert f"{front_end.key('accountSID')} is not a setting of this provider" in message
+    assert f"did you mean {front_end.key('accountSid')}?" in message
+    assert f"`pulumi config rm {front_end.key('accountSID')}`" in message
+    assert emulator.auth[0] not in message and emulator.auth[1] not in message
+    assert emulator.api_requests() == []
+
+
+@both
+def test_a_misspelt_secret_key_is_named_without_its_value(emulator: Emulator, front_end: FrontEnd) -> None:
+    config = stack_config(emulator)
+    config["twilio:authTOKEN"] = config.pop("twilio:authToken")
+    with pytest.raises(CheckFailed) as caught, front_end.server(config) as server:
+        front_end.stack(server).preview({"push": {"chat_service_sid": SID}})
+    message = str(caught.value)
+    assert f"`pulumi config set --secret {front_end.key('authToken')} <value>`" in message
+    assert emulator.auth[1] not in message
+
+
+@only("dynamic", why="only the dynamic resource's namespace is shared; the plugin's is its package's own")
+def test_another_providers_keys_in_the_shared_namespace_are_left_alone(emulator: Emulator,
+                                                                       front_end: FrontEnd) -> None:
+    # lbrlabs/pulumi-twilio reads twilio:username and twilio:password; a project named `twilio` keeps
+    # its own config here too.
+    config = stack_config(emulator, **{"twilio:username": "AC...", "twilio:password": "x", "twilio:note": "hi",
+                                       "other:accountSID": "x"})
+    with front_end.server(config) as server:
+        assert front_end.stack(server).up({"push": {"chat_service_sid": SID}}).changes == {"push": "create"}
+
+
+@only("native", why="the plugin's namespace is its package's own, so any key there is meant for it")
+def test_the_plugin_refuses_any_key_it_does_not_read_but_the_engines_version(emulator: Emulator,
+                                                                             front_end: FrontEnd) -> None:
+    config = stack_config(emulator, **{"twilio:note": "hi"})
+    with pytest.raises(CheckFailed) as caught, front_end.server(config):
+        pass
+    (_, reason), = caught.value.failures
+    assert reason.startswith("Twilio provider settings: twilio-conversations:note is not a setting of this provider")
+    assert "remove it with `pulumi config rm twilio-conversations:note`" in reason
+    # The engine adds the plugin's version to every provider's inputs (registry.go versionKey).
+    with front_end.server(stack_config(emulator, **{"twilio:version": "0.3.0"})) as server:
+        assert front_end.stack(server).up({"push": {"chat_service_sid": SID}}).changes == {"push": "create"}
+
+
+@only("native", why="explicit provider resources with arguments are the plugin's; the dynamic resource has none")
+def test_an_explicit_providers_misspelt_argument_is_named_as_an_argument(emulator: Emulator,
+                                                                         front_end: FrontEnd) -> None:
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.proto import provider_pb2
+
+    from native_harness import NativePlugin
+
+    with NativePlugin(configure=False) as plugin:
+        news = struct_pb2.Struct()
+        news.update({"accountSID": emulator.auth[0], "authToken": emulator.auth[1], "baseUrl": emulator.url})
+        answer = plugin._rpc("CheckConfig", provider_pb2.CheckRequest(
+            urn="urn:pulumi:test::native::pulumi:providers:twilio-conversations::eu", news=news))
+    (failure,) = answer.failures
+    assert "provider 'eu': argument 'accountSID' is not a setting of this provider" in failure.reason
+    assert "did you mean 'accountSid'? Rename the argument" in failure.reason
+    assert emulator.auth[1] not in failure.reason

@@ -8,10 +8,12 @@ import pytest
 
 from pulumi_twilio_conversations.core.client import Credentials, HttpSettings, TwilioClient, TwilioError
 from pulumi_twilio_conversations.core.config import resolve
-from pulumi_twilio_conversations.core.endpoint import base_url
+from pulumi_twilio_conversations.core.endpoint import base_url, check_base_url
 from pulumi_twilio_conversations.emulator import Emulator
 
-from conftest import SID, ToEmulator
+from conftest import SID, ToEmulator, stack_config
+from frontends import FrontEnd, both
+from harness import CheckFailed
 
 
 @pytest.mark.parametrize(
@@ -108,3 +110,50 @@ def regional_client(emulator: Emulator, config: dict[str, str]) -> tuple[TwilioC
     client = TwilioClient(settings.http)
     client.session.mount("https://", ToEmulator(emulator.url))
     return client, settings.credentials
+
+
+# --- a base URL that already holds the API's path ---------------------------------------------------------
+
+@pytest.mark.parametrize(("url", "fixed"), [
+    ("https://conversations.twilio.com/v1", "https://conversations.twilio.com"),
+    ("https://conversations.twilio.com/v1/", "https://conversations.twilio.com"),
+    ("https://conversations.dublin.ie1.twilio.com/V1", "https://conversations.dublin.ie1.twilio.com"),
+    ("http://127.0.0.1:8787/v1", "http://127.0.0.1:8787"),
+    # a resource URL pasted whole, such as the `url` output
+    (f"https://conversations.twilio.com/v1/Services/{SID}/Configuration/Notifications",
+     "https://conversations.twilio.com"),
+    ("https://conversations.twilio.com/v1/Configuration", "https://conversations.twilio.com"),
+    ("https://proxy.example/twilio/v1", "https://proxy.example/twilio"),
+])
+def test_a_base_url_ending_in_v1_is_refused_with_the_url_to_set(url: str, fixed: str) -> None:
+    with pytest.raises(ValueError) as err:
+        check_base_url(url)
+    assert f"which the provider adds itself (it calls <base URL>/v1/Services/...): drop it, set {fixed!r}" in str(
+        err.value)
+    assert check_base_url(fixed) == fixed  # the fix is itself accepted
+
+
+@pytest.mark.parametrize("url", ["https://proxy.example/v1/twilio", "https://proxy.example/api/v1/conversations",
+                                 "https://conversations.twilio.com", "https://proxy.example/v10"])
+def test_a_v1_that_belongs_to_a_proxys_own_path_is_kept(url: str) -> None:
+    assert check_base_url(url) == url
+
+
+def test_the_v1_mistake_names_the_key_and_its_variable() -> None:
+    problem = resolve({"twilio-eu:accountSid": "AC" + "1" * 32, "twilio-eu:authToken": "t",
+                       "twilio-eu:baseUrl": "https://conversations.twilio.com/v1"}, "twilio-eu", {}).problem
+    assert problem == (
+        "base URL 'https://conversations.twilio.com/v1' ends in the API's own path '/v1', which the provider adds "
+        "itself (it calls <base URL>/v1/Services/...): drop it, set 'https://conversations.twilio.com' "
+        "(twilio-eu:baseUrl (or TWILIO_EU_CONVERSATIONS_BASE_URL))")
+
+
+@both
+def test_a_base_url_ending_in_v1_fails_the_preview_and_sends_nothing(emulator: Emulator, front_end: FrontEnd) -> None:
+    # The dynamic resource fails its Check; the plugin its CheckConfig, as the preview starts it.
+    config = stack_config(emulator, **{"twilio:baseUrl": emulator.url + "/v1"})
+    with pytest.raises(CheckFailed) as caught, front_end.server(config) as server:
+        front_end.stack(server).preview({"push": {"chat_service_sid": SID}})
+    message = str(caught.value)
+    assert f"drop it, set {emulator.url!r} ({front_end.key('baseUrl')} (or TWILIO_CONVERSATIONS_BASE_URL))" in message
+    assert emulator.api_requests() == []

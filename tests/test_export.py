@@ -86,6 +86,42 @@ def test_export_errors_are_clear(emulator: Emulator) -> None:
     assert env_less.returncode != 0 and "TWILIO_ACCOUNT_SID" in env_less.stderr
 
 
+def export_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The export command run with only these variables (and PATH) in its environment."""
+    return subprocess.run([sys.executable, "-m", "pulumi_twilio_conversations", "export", *args],
+                          env={"PATH": os.environ["PATH"], **env}, capture_output=True, text=True, timeout=60,
+                          check=False)
+
+
+@pytest.mark.parametrize(("env", "args", "words"), [
+    ({}, (), "error: no Twilio credentials: set TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or an API key with "
+             "TWILIO_API_KEY + TWILIO_API_SECRET\n"),
+    ({"TWILIO_ACCOUNT_SID": ACCOUNT}, (), "set TWILIO_AUTH_TOKEN, or an API key"),
+    ({"TWILIO_ACCOUNT_SID": "AC123", "TWILIO_AUTH_TOKEN": TOKEN}, (),
+     "TWILIO_ACCOUNT_SID must be an Account SID"),
+    ({"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_REGION": "dublin"}, (),
+     "TWILIO_REGION 'dublin' is an edge (a city), not a region: set TWILIO_EDGE=dublin and TWILIO_REGION=ie1"),
+    ({"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": TOKEN,
+      "TWILIO_CONVERSATIONS_BASE_URL": "https://conversations.twilio.com/v1"}, (),
+     "drop it, set 'https://conversations.twilio.com' (TWILIO_CONVERSATIONS_BASE_URL)"),
+    ({"TWILIO_ACCOUNT_SID": ACCOUNT}, ("--config-namespace", "twilio-eu"),
+     "set TWILIO_EU_ACCOUNT_SID + TWILIO_EU_AUTH_TOKEN, or an API key with TWILIO_EU_API_KEY + TWILIO_EU_API_SECRET"),
+])
+def test_export_names_the_environment_variables_it_reads_never_a_config_key(env: dict[str, str],
+                                                                            args: tuple[str, ...], words: str) -> None:
+    result = export_with(env, *args, SID)
+    assert result.returncode == 1 and words in result.stderr, result.stderr
+    assert "pulumi config" not in result.stderr and "twilio:" not in result.stderr and TOKEN not in result.stderr
+
+
+def test_export_with_wrong_credentials_names_the_variables_they_came_from(emulator: Emulator) -> None:
+    result = export_with({"TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "wrong-token",
+                          "TWILIO_CONVERSATIONS_BASE_URL": emulator.url}, SID)
+    assert result.returncode == 1 and "HTTP 401, Twilio error 20003" in result.stderr
+    assert "TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN" in result.stderr
+    assert "twilio:" not in result.stderr and "wrong-token" not in result.stderr
+
+
 def live_bodies() -> st.SearchStrategy[dict[str, Any]]:
     """Any settings Twilio (the lenient emulator) would hold: flags, and texts of any characters."""
     text = st.one_of(st.none(), st.just(""), st.text(max_size=40),

@@ -114,8 +114,12 @@ def snippet_for(body: Any, service_sid: str, resource_name: str, config_namespac
 
 
 def export(service_sid: str, resource_name: str, config_namespace: str = DEFAULT_NAMESPACE) -> str:
-    """Fetch a service's live settings (credentials from the environment) and render them."""
-    settings = resolve({}, config_namespace, os.environ)
+    """Fetch a service's live settings (credentials from the environment) and render them.
+
+    Only the environment is read (this runs outside any stack), so every message names the environment
+    variables, never a ``pulumi config`` key.
+    """
+    settings = resolve({}, config_namespace, os.environ, from_config=False)
     if settings.problem or settings.credentials is None or settings.http is None:
         raise ExportError(str(settings.problem))
     body = TwilioClient(settings.http).fetch(service_sid, settings.credentials)

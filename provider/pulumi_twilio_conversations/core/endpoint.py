@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 import ipaddress
+import re
 import string
 from typing import Optional
 from urllib.parse import urlsplit
@@ -120,4 +121,97 @@ def check_base_url(url: str) -> str:
         )
     if parts.query or parts.fragment:
         raise ValueError(f"base URL {url!r} must not carry a query or a fragment")
+    api_root = _api_root(parts.path)
+    if api_root is not None:
+        fixed = f"{parts.scheme}://{parts.netloc}{api_root}"
+        raise ValueError(
+            f"base URL {url!r} ends in the API's own path {parts.path[len(api_root):].rstrip('/')!r}, which the "
+            f"provider adds itself (it calls <base URL>/v1/Services/...): drop it, set {fixed!r}"
+        )
     return url.rstrip("/")
+
+
+def _api_root(path: str) -> Optional[str]:
+    """The part of a base URL's path before a trailing ``/v1`` (or ``/v1/Services...``,
+    ``/v1/Configuration...``: a resource URL pasted whole), or None when the path has none.
+
+    Every request goes to ``<base URL>/v1/...``, so such a base URL would ask for ``/v1/v1/...``, a path
+    Twilio answers with 404 and error 20404, the same answer as a deleted service. A ``v1`` further
+    up a proxy's path (``https://proxy/v1/twilio``) is the proxy's own and is kept.
+    """
+    segments = path.split("/")
+    for index in range(len(segments) - 1, -1, -1):
+        if segments[index].lower() != "v1":
+            continue
+        rest = [s for s in segments[index + 1:] if s]
+        if not rest or rest[0].lower() in ("services", "configuration"):
+            return "/".join(segments[:index])
+        return None
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Which endpoint answered: the resource URL Twilio records against the base URL in use
+
+_TWILIO_HOST = re.compile(r"conversations(?:\.([a-z0-9-]+))?(?:\.([a-z0-9-]+))?\.twilio\.com")
+
+
+def twilio_region(host: str) -> Optional[str]:
+    """The region a Conversations host of Twilio's processes requests in, or None for any other host.
+
+    ``conversations.twilio.com`` and ``conversations.us1.twilio.com`` are US1; ``conversations.{edge}.
+    {region}.twilio.com`` is ``region`` whatever the edge, which is only where the request enters
+    Twilio's network ("Using the Twilio REST API in a non-US Region": the region in the host "processes
+    and stores data related to the request"). The region-only hosts of other regions are None: they
+    stopped working on 2026-04-28 and, before that, processed requests in US1 whatever their code.
+    """
+    found = _TWILIO_HOST.fullmatch(host.lower())
+    if found is None:
+        return None
+    edge, region = found.groups()
+    if edge is None:
+        return "us1"
+    if region is None:
+        return "us1" if edge == "us1" else None
+    return region
+
+
+def endpoint_of(url: str) -> Optional[str]:
+    """The base URL a resource URL was served under (``https://h/p/v1/Services/...`` -> ``https://h/p``),
+    normalized as ``same_endpoint`` compares it; None when ``url`` is no such URL."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("https", "http") or not parts.hostname:
+        return None
+    cut = re.search(r"/v1/(?:Services|Configuration)(?:/|$)", parts.path, re.IGNORECASE)
+    if cut is None:
+        return None
+    return _normalized(parts.scheme, parts.hostname, port, parts.path[:cut.start()])
+
+
+def normalized_base_url(base_url: str) -> str:
+    """A base URL as ``endpoint_of`` returns one: scheme and host in lower case, no default port."""
+    parts = urlsplit(base_url)
+    return _normalized(parts.scheme, parts.hostname or "", parts.port, parts.path)
+
+
+def _normalized(scheme: str, host: str, port: Optional[int], path: str) -> str:
+    scheme = scheme.lower()
+    default = {"https": 443, "http": 80}.get(scheme)
+    netloc = host.lower() if port in (None, default) else f"{host.lower()}:{port}"
+    return f"{scheme}://{netloc}{path.rstrip('/')}"
+
+
+def same_endpoint(written_by: str, in_use: str) -> bool:
+    """True when two base URLs (normalized) reach the same service data: equal, or two Twilio hosts
+    of the same region (another edge is another door to the same data)."""
+    if written_by == in_use:
+        return True
+    written, using = urlsplit(written_by), urlsplit(in_use)
+    if written.path or using.path or written.scheme != "https" or using.scheme != "https":
+        return False
+    region = twilio_region(written.netloc)
+    return region is not None and region == twilio_region(using.netloc)

@@ -1,11 +1,13 @@
 """When a "not found" from Twilio means the service is really gone.
 
-Twilio answers 404 with error 20404 for a service that does not exist *in the account the
-credentials act for*. Credentials of another account (a leftover ``TWILIO_API_KEY`` in the shell, the
-wrong stack config) or of another region (credentials are per region: "Manage Regional API
-Credentials") get the same answer for a service that is alive and well. So refresh and destroy treat
-a 404 as "gone" only when Twilio's own code says so and the credentials act for the account that
-owned the service, as recorded in the ``account_sid`` output when the settings were written.
+Twilio answers 404 with error 20404 for a service that does not exist *where it was asked*: in the
+account the credentials act for, at the endpoint called. Credentials of another account (a leftover
+``TWILIO_API_KEY`` in the shell, the wrong stack config), another region's host (each region keeps its
+own data: "Using the Twilio REST API in a non-US Region") or a base URL that points elsewhere get the
+same answer for a service that is alive and well. So refresh and destroy treat a 404 as "gone" only
+when Twilio's own code says so, the endpoint in use is the one that wrote the settings (the ``url``
+output Twilio answered with, "An absolute API resource URL for this configuration" in its OpenAPI
+spec), and the credentials act for the account that owned the service (the ``account_sid`` output).
 
 Example::
 
@@ -13,15 +15,28 @@ Example::
     'gone'
     >>> verdict(recorded="AC1", caller="AC2")
     'other-account'
+    >>> endpoint_verdict("https://conversations.dublin.ie1.twilio.com/v1/Services/IS1/Configuration/Notifications",
+    ...                  "https://conversations.twilio.com")
+    'other'
 """
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, Optional
+from urllib.parse import urlsplit
 
 from .client import Credentials, TwilioClient, TwilioError
+from .config import DEFAULT_NAMESPACE, where
+from .endpoint import endpoint_of, normalized_base_url, same_endpoint, twilio_region
 
 Verdict = Literal["gone", "other-account", "unknown-owner"]
+EndpointVerdict = Literal["same", "other", "unknown"]
+KeyNames = Callable[..., str]
+"""Config keys as the user sets them: ``names("baseUrl")`` -> ``twilio:baseUrl (or TWILIO_CONVERSATIONS_BASE_URL)``
+(``ProviderSettings.names``)."""
+DEFAULT_NAMES: KeyNames = functools.partial(where, DEFAULT_NAMESPACE)
 
 
 def verdict(recorded: Optional[str], caller: str) -> Verdict:
@@ -31,12 +46,36 @@ def verdict(recorded: Optional[str], caller: str) -> Verdict:
     return "gone" if recorded == caller else "other-account"
 
 
+def endpoint_verdict(recorded_url: Optional[str], base_url: str) -> EndpointVerdict:
+    """Whether a 20404 from ``base_url`` speaks for the endpoint that wrote the settings (``recorded_url``,
+    Twilio's ``url`` output). "unknown" when no URL was recorded (Twilio may answer ``url`` null) or it
+    is not a resource URL: the account rule alone decides then, as before the URL was compared.
+
+    This takes ``url`` to name the host the settings were written through, as the emulator's does. The
+    spec promises only "an absolute API resource URL"; were a region to answer with another host than
+    the one called, a 20404 there would count as another endpoint's: the resource is then kept and
+    the error offers ``pulumi state delete``. Erring that way never forgets settings that are alive.
+    """
+    written = endpoint_of(recorded_url) if recorded_url else None
+    if written is None:
+        return "unknown"
+    return "same" if same_endpoint(written, normalized_base_url(base_url)) else "other"
+
+
+def _shown(endpoint: str) -> str:
+    region = twilio_region(urlsplit(endpoint).netloc) if endpoint.startswith("https://") else None
+    return f"{endpoint} (region {region})" if region else endpoint
+
+
 def confirm_gone(
-    err: TwilioError, client: TwilioClient, credentials: Credentials, recorded_account: Optional[str]
+    err: TwilioError, client: TwilioClient, credentials: Credentials, recorded: Mapping[str, Any],
+    names: KeyNames = DEFAULT_NAMES,
 ) -> None:
     """Return when ``err`` proves the service is gone; otherwise raise an error saying why not.
 
-    The extra request (``GET /v1/Configuration``, for an API key) is made only here, on this rare path.
+    ``recorded``: the outputs this provider wrote (``url``, ``account_sid``); ``names`` names the config
+    keys in the fix. The extra request (``GET /v1/Configuration``, for an API key) is made only here,
+    on this rare path, and only once the endpoint is known to be the one that wrote the settings.
     """
     if not err.not_found:
         if err.status == 404:
@@ -46,6 +85,18 @@ def confirm_gone(
                 "check the base URL and any proxy in between",
             ) from None
         raise err
+    recorded_url = recorded.get("url")
+    if endpoint_verdict(recorded_url, client.settings.base_url) == "other":
+        written = endpoint_of(str(recorded_url)) or ""
+        raise TwilioError(
+            err.operation, err.service_sid, 404, err.code, err.twilio_message, err.more_info,
+            f"That answer came from {_shown(normalized_base_url(client.settings.base_url))}, but the settings in "
+            f"the stack were written through {_shown(written)}, where the service may still exist. Nothing was "
+            f"changed in the stack: set {names('baseUrl')} to {written} (or the region and edge the stack was "
+            "deployed with) and run again; if the service is gone from there too, remove the resource from the "
+            "stack with `pulumi state delete`",
+        ) from None
+    recorded_account = recorded.get("account_sid")
     caller = client.caller_account(credentials)
     found = verdict(recorded_account, caller)
     if found == "gone":

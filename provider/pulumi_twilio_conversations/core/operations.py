@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from .client import Credentials, TwilioClient, TwilioError
-from .gone import confirm_gone, missing_for_get
+from .gone import DEFAULT_NAMES, KeyNames, confirm_gone, missing_for_get
 from .models import _is_deferred
 from .scrub import credential_secrets, scrub
 from .wire import (
@@ -77,20 +77,22 @@ def update(
 
 
 def read(
-    client: TwilioClient, credentials: Credentials, id_: str, props: Mapping[str, Any]
+    client: TwilioClient, credentials: Credentials, id_: str, props: Mapping[str, Any],
+    names: KeyNames = DEFAULT_NAMES,
 ) -> Optional[tuple[dict[str, Any], dict[str, Any]]]:
     """One GET: (outputs, inputs equal to the live settings), or None when the service is gone.
 
     ``props`` are what the engine holds: the outputs this provider wrote (refresh), the program's
     properties (``get``) or nothing (import). Only a refresh may conclude "gone", and only under the
-    rules of gone.py; the others raise an error naming the SID and the account.
+    rules of gone.py; the others raise an error naming the SID and the account. ``names``: the config
+    keys as the front end's user sets them (``ProviderSettings.names``), for the fix gone.py suggests.
     """
     try:
         body = client.fetch(id_, credentials)
     except TwilioError as err:
         if not written_by_provider(props):
             raise missing_for_get(err, client, credentials) from None
-        confirm_gone(err, client, credentials, props.get("account_sid"))
+        confirm_gone(err, client, credentials, props, names)
         return None
     outs = outputs(id_, body, "read", credentials)
     inputs = {key: outs[key] for key in SETTINGS_KEYS}
@@ -98,9 +100,10 @@ def read(
     return outs, inputs
 
 
-def delete(client: TwilioClient, credentials: Credentials, id_: str, props: Mapping[str, Any]) -> None:
+def delete(client: TwilioClient, credentials: Credentials, id_: str, props: Mapping[str, Any],
+           names: KeyNames = DEFAULT_NAMES) -> None:
     """One POST that resets every setting to Twilio's default; a service really gone is fine."""
     try:
         client.update(id_, credentials, to_form(default_settings()), "reset")
     except TwilioError as err:
-        confirm_gone(err, client, credentials, props.get("account_sid"))
+        confirm_gone(err, client, credentials, props, names)

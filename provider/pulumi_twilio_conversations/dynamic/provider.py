@@ -18,6 +18,7 @@ import base64
 import os
 import sys
 import threading
+from collections.abc import Mapping
 from typing import Any, Optional
 
 import dill
@@ -78,6 +79,15 @@ class ServiceNotificationsProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         ns = self.config_namespace
         config = {f"{ns}:{key}": req.config.get(f"{ns}:{key}") for key in CONFIG_KEYS}
+        # The keys set in the namespace, so that resolve names the ones that look like misspellings of
+        # ours: the engine sends a dynamic provider the whole stack config, every key with its namespace
+        # (pkg/resource/deploy/target.go GetPackageConfig), and pulumi.dynamic.config.Config keeps it as
+        # ``_props``, which it offers no public way to list (pulumi/dynamic/config.py, unchanged since
+        # it was added, pulumi/pulumi#17673).
+        raw = getattr(req.config, "_props", None)
+        if isinstance(raw, Mapping):
+            config.update({key: None for key in raw if isinstance(key, str) and key.startswith(f"{ns}:")
+                           and key not in config})
         self.__dict__["_settings"] = resolve(config, ns, os.environ)
 
     def _resolved(self) -> ProviderSettings:
@@ -137,7 +147,7 @@ class ServiceNotificationsProvider(ResourceProvider):
         really gone (see gone.py); a ``get`` of it fails, naming the SID and the account.
         """
         client, credentials = self._connection()
-        found = operations.read(client, credentials, id_, props)
+        found = operations.read(client, credentials, id_, props, self._resolved().names)
         if found is None:
             return ReadResult("", {})
         outs, inputs = found
@@ -154,7 +164,7 @@ class ServiceNotificationsProvider(ResourceProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """One POST that resets every setting to Twilio's default; a service really gone is fine."""
         client, credentials = self._connection()
-        operations.delete(client, credentials, id_, props)
+        operations.delete(client, credentials, id_, props, self._resolved().names)
 
 
 # Pickled by reference into every resource's state: keep the path existing stacks recorded (provider.py).

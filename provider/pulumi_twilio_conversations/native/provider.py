@@ -62,7 +62,7 @@ from pulumi.provider.experimental.provider import (
 from .._version import __version__
 from ..core import operations
 from ..core.client import Credentials, TwilioClient
-from ..core.config import CONFIG_KEYS, ProviderSettings, resolve
+from ..core.config import CONFIG_KEYS, ProviderSettings, resolve, unknown_key_problems
 from ..core.models import _is_deferred
 from ..core.templates import template_warnings
 from ..core.validation import validate_settings
@@ -146,17 +146,41 @@ def native_words(text: str) -> str:
     return re.sub(rf"(?<![\w-]){re.escape(ENV_NAMESPACE)}:(?=[A-Za-z])", f"{PACKAGE}:", text)
 
 
-def resolve_config(args: Mapping[str, Any], env: Mapping[str, str]) -> ProviderSettings:
+ENGINE_KEYS = frozenset({"version"})
+"""Keys the engine adds to a provider's inputs itself: the plugin's version (pkg/resource/deploy/providers/
+registry.go versionKey, "not treated as an internal key"); its other settings go under ``__internal``."""
+
+
+def resolve_config(args: Mapping[str, Any], env: Mapping[str, str], provider: Optional[str] = None) -> ProviderSettings:
     """Credentials and HTTP settings from the provider's config (bare keys: ``accountSid``; the engine
     strips the package namespace, pkg/resource/deploy/target.go GetPackageConfig) and the environment,
-    by the same rules as the dynamic resource (config.resolve)."""
-    config = {f"{ENV_NAMESPACE}:{key}": args.get(key) for key in CONFIG_KEYS}
+    by the same rules as the dynamic resource (config.resolve). Every key the engine sends is this
+    package's, so any key the plugin does not read is a problem (``config.unknown_key_problems``, strict);
+    ``provider``: the name of an explicit provider resource, whose keys are its arguments."""
+    config = {f"{ENV_NAMESPACE}:{key}": value for key, value in args.items()
+              if key not in ENGINE_KEYS and not key.startswith("__")}
     settings = resolve(config, ENV_NAMESPACE, env)
     credentials = settings.credentials
     if credentials is not None:  # the hint names where they came from, in errors
         credentials = dataclasses.replace(credentials, hint=native_words(credentials.hint))
     problem = native_words(settings.problem) if settings.problem else None
-    return ProviderSettings(settings.namespace, credentials, settings.http, problem)
+    key_problems = tuple(native_words(p) for p in unknown_key_problems(
+        [key.partition(":")[2] for key in config], ENV_NAMESPACE, strict=True, provider=provider))
+
+    def names(*wanted: str) -> str:
+        return native_words(settings.names(*wanted))
+
+    return dataclasses.replace(settings, credentials=credentials, problem=problem, names=names,
+                               key_problems=key_problems)
+
+
+def explicit_provider(urn: str) -> Optional[str]:
+    """The name of an explicit provider resource, or None for the default provider, whose settings are
+    stack config: the engine names default providers ``default`` or ``default_<version>``
+    (pkg/resource/deploy/providers/provider.go DefaultName; pulumi-terraform-bridge's
+    check_failures.go isExplicitProvider tells them apart the same way)."""
+    name = urn.rsplit("::", 1)[-1]
+    return None if not urn or name.startswith("default") else name
 
 
 def _apply_ignore_changes(olds: Mapping[str, Any], news: dict[str, Any], ignore: list[str]) -> dict[str, Any]:
@@ -230,9 +254,12 @@ class ServiceNotificationsNative(Provider):
     async def check_config(self, request: CheckRequest) -> CheckResponse:
         """Report missing credentials and bad settings before any resource is touched."""
         config = to_plain(request.new_inputs)
+        settings = resolve_config(config, self._env, explicit_provider(request.urn))
         if any(_is_deferred(config.get(key)) for key in CONFIG_KEYS):
-            return CheckResponse(inputs=request.new_inputs)  # known only at `up`: checked by Configure then
-        failure = resolve_config(config, self._env).failure
+            # Values known only at `up` are checked by Configure then; the keys set are known now.
+            failures = [CheckFailure("", f"Twilio provider settings: {p}") for p in settings.key_problems]
+            return CheckResponse(inputs=request.new_inputs, failures=failures)
+        failure = settings.failure
         failures = [CheckFailure("", failure)] if failure else []
         return CheckResponse(inputs=request.new_inputs, failures=failures)
 
@@ -293,7 +320,8 @@ class ServiceNotificationsNative(Provider):
         """
         props = to_plain(request.properties, snake_word)
         client, credentials = self._connection()
-        found = await self._blocking(operations.read, client, credentials, request.resource_id, props)
+        found = await self._blocking(operations.read, client, credentials, request.resource_id, props,
+                                     self._resolved().names)
         if found is None:
             return ReadResponse(resource_id="", properties={}, inputs={})
         outs, inputs = found
@@ -313,7 +341,8 @@ class ServiceNotificationsNative(Provider):
     async def delete(self, request: DeleteRequest) -> None:
         props = to_plain(request.properties, snake_word)
         client, credentials = self._connection()
-        await self._blocking(operations.delete, client, credentials, request.resource_id, props)
+        await self._blocking(operations.delete, client, credentials, request.resource_id, props,
+                             self._resolved().names)
 
 
 def serve(args: list[str]) -> None:
