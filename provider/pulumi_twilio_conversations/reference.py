@@ -1,9 +1,9 @@
-"""The README's generated parts: the input/output reference (from the models' JSON schema) and the
+"""The docs' generated parts: the input/output reference (from the models' JSON schema) and the
 config tables of both front ends (from ``core.config``).
 
-``python -m pulumi_twilio_conversations.reference --write README.md`` refreshes the README between its
+``python -m pulumi_twilio_conversations.reference --write docs/*.md`` refreshes each page between its
 markers (``<!-- reference:start -->`` ... ``<!-- reference:end -->``, and the same with ``config`` and
-``native-config``); a test fails when any is stale.
+``native-config``); ``PAGES`` says which page holds which, and a test fails when any is stale.
 """
 
 from __future__ import annotations
@@ -115,19 +115,33 @@ def replace_between_markers(text: str, body: str, name: str = "reference") -> st
     return pattern.sub(lambda _: f"{start}\n{body}\n{end}", text)
 
 
-def refreshed(text: str) -> str:
-    """``text`` with every generated section brought up to date."""
-    for name, render_section in SECTIONS.items():
-        text = replace_between_markers(text, render_section(), name)
+PAGES: dict[str, tuple[str, ...]] = {
+    "docs/reference.md": ("reference",),
+    "docs/installation-configuration.md": ("config", "native-config"),
+}
+"""Page (relative to the checkout) -> the generated sections it holds."""
+
+
+def sections_in(text: str) -> tuple[str, ...]:
+    """The generated sections whose start marker ``text`` holds."""
+    return tuple(name for name in SECTIONS if f"<!-- {name}:start -->" in text)
+
+
+def refreshed(text: str, names: Optional[tuple[str, ...]] = None) -> str:
+    """``text`` with its generated sections (``names``, by default those it holds) brought up to date."""
+    for name in sections_in(text) if names is None else names:
+        text = replace_between_markers(text, SECTIONS[name](), name)
     return text
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--write", type=Path, help="update this file between the markers instead of printing")
+    parser.add_argument("--write", type=Path, nargs="+", help="update these files between their markers instead "
+                        "of printing")
     args = parser.parse_args(argv)
     if args.write:
-        args.write.write_text(refreshed(args.write.read_text()))
+        for page in args.write:
+            page.write_text(refreshed(page.read_text()))
     else:
         print("\n\n".join(render_section() for render_section in SECTIONS.values()))
     return 0
