@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
-from pulumi_twilio_conversations.core.client import USER_AGENT, Credentials, HttpSettings, TwilioClient, TwilioError
+from pulumi_twilio_conversations.core import transport
+from pulumi_twilio_conversations.core.client import (
+    USER_AGENT,
+    Credentials,
+    HttpSettings,
+    TwilioClient,
+    TwilioError,
+    host_port,
+)
 from pulumi_twilio_conversations.core.endpoint import check_base_url
 from pulumi_twilio_conversations.emulator import Emulator
 
@@ -95,14 +104,75 @@ def test_persistent_failure_gives_one_clear_error(emulator: Emulator) -> None:
     assert len(emulator.api_requests()) == 4  # 1 + max_retries
 
 
-def test_unreachable_host_is_a_clear_error() -> None:
+def _closed_port() -> int:
+    """A loopback port nothing listens on (an emulator that has stopped, as after a restart elsewhere)."""
     with Emulator() as emu:
-        url = emu.url
-    client = TwilioClient(HttpSettings(base_url=url, max_retries=1, backoff_factor=0.01))
+        return int(emu.url.rsplit(":", 1)[1])
+
+
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Every connection the client tries to open, in order: attempts counted, not timed."""
+    import urllib3.util.connection
+
+    tried: list[tuple[str, int]] = []
+    real = urllib3.util.connection.create_connection
+
+    def counting(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+        tried.append(address)
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", counting)
+    return tried
+
+
+def test_a_closed_loopback_port_is_refused_at_once_naming_the_port(connects: list[tuple[str, int]]) -> None:
+    port = _closed_port()
+    client = TwilioClient(HttpSettings(base_url=f"http://127.0.0.1:{port}"))  # the production retries
     with pytest.raises(TwilioError) as caught:
         client.fetch(SID, CREDS)
-    assert caught.value.status is None
-    assert "connection failed" in str(caught.value) and SID in str(caught.value)
+    message = str(caught.value)
+    assert caught.value.status is None and SID in message
+    assert f"no response: connection refused (127.0.0.1:{port}): nothing is listening on that port" in message
+    assert "no answer to the only attempt; a refused connection to a loopback address is not retried" in message
+    assert connects == [("127.0.0.1", port)]
+
+
+def test_where_a_refusal_can_pass_it_is_retried(monkeypatch: pytest.MonkeyPatch,
+                                                connects: list[tuple[str, int]]) -> None:
+    monkeypatch.setattr(transport, "_PLATFORM", "win32")  # Winsock refuses when a backlog is full
+    port = _closed_port()
+    client = TwilioClient(HttpSettings(base_url=f"http://127.0.0.1:{port}", max_retries=2, backoff_factor=0.01,
+                                       backoff_jitter=0.0))
+    with pytest.raises(TwilioError) as caught:
+        client.fetch(SID, CREDS)
+    assert (f"connection refused (127.0.0.1:{port}): nothing is listening on that port, or its backlog of "
+            "connections is full; no answer to any of 3 attempts; all 2 retries used") in str(caught.value)
+    assert len(connects) == 3
+
+
+@pytest.mark.parametrize(("host", "platform", "final"), [
+    ("127.0.0.1", "linux", True),
+    ("127.8.9.10", "linux", True),
+    ("::1", "linux", True),
+    ("localhost", "linux", True),
+    ("127.0.0.1", "win32", False),   # a full backlog is refused too
+    ("127.0.0.1", "darwin", False),
+    ("conversations.twilio.com", "linux", False),  # a balancer or a restart can refuse for a moment
+    ("10.0.0.5", "linux", False),
+])
+def test_which_refusals_are_final(host: str, platform: str, final: bool) -> None:
+    assert transport.refusal_is_final(host, platform) is final
+
+
+@pytest.mark.parametrize(("url", "where"), [
+    ("https://conversations.twilio.com", "conversations.twilio.com:443"),
+    ("http://127.0.0.1:8787", "127.0.0.1:8787"),
+    ("http://[::1]:8787", "[::1]:8787"),
+    ("http://localhost", "localhost:80"),
+])
+def test_errors_name_the_host_and_port_called(url: str, where: str) -> None:
+    assert host_port(url) == where
 
 
 def test_non_json_success_is_a_clear_error(emulator: Emulator) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
 import pytest
 import requests
 
 from pulumi_twilio_conversations.core.models import MAX_TEXT_LENGTH
-from pulumi_twilio_conversations.emulator import Emulator
+from pulumi_twilio_conversations.emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator
 
 from conftest import ACCOUNT, OTHER_SID, SID, TOKEN
 
@@ -130,3 +135,112 @@ def test_region_only_hosts_get_no_answer(emulator: Emulator, host: str, answered
     except requests.ConnectionError:
         status = None
     assert (status == 200) is answered
+
+
+# --- many clients at once ------------------------------------------------------------------------------------
+
+# pulumi's default parallelism is 4 x CPUs (defaultParallel, pkg/cmd/pulumi/operations/up.go): 256 on a
+# 64-CPU machine, each operation on its own connection.
+BURST = 256
+
+
+def test_a_burst_of_connections_is_accepted_before_the_server_takes_any() -> None:
+    # Not started: nothing accepts, so only the listen backlog holds the connections. Python's default
+    # backlog of 5 left the 7th client's SYN dropped (Linux's ListenOverflows) and its connect hanging.
+    emu = Emulator(services=[SID])
+    clients: list[socket.socket] = []
+    try:
+        for _ in range(BURST):
+            clients.append(socket.create_connection(("127.0.0.1", int(emu.url.rsplit(":", 1)[1])), timeout=10))
+        emu.start()
+        for client in clients:  # each one is a real connection the server now answers
+            client.sendall(b"GET /_emulator/requests HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert all(client.recv(12) == b"HTTP/1.1 200" for client in clients)
+    finally:
+        for client in clients:
+            client.close()
+        if emu._thread is not None:
+            emu.stop()
+        else:
+            emu._server.server_close()
+
+
+def test_held_requests_prove_how_many_were_in_flight_at_once() -> None:
+    with Emulator(services=[SID]) as emu:
+        emu.hold(4)
+        with ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(lambda _: requests.get(emu.api_url(SID), auth=emu.auth, timeout=60).status_code,
+                                     range(4)))
+        assert statuses == [200] * 4 and emu.peak_in_flight == 4
+        assert requests.get(emu.api_url(SID), auth=emu.auth, timeout=60).ok  # the gate stays open
+        assert emu.peak_in_flight == 4
+
+
+def test_a_gate_that_never_fills_opens_at_its_timeout() -> None:
+    with Emulator(services=[SID]) as emu:
+        emu.hold(2, timeout=0.2)
+        assert requests.get(emu.api_url(SID), auth=emu.auth, timeout=60).ok
+        assert emu.peak_in_flight == 1
+
+
+# --- the command line ----------------------------------------------------------------------------------------
+
+EMULATOR = [sys.executable, "-m", "pulumi_twilio_conversations.emulator"]
+OWNER = "AC" + "5a" * 16
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A port something else listens on."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield int(holder.getsockname()[1])
+
+
+# (arguments, the option the error must name, words it must have); "{busy}" is a port already in use.
+CLI_MISTAKES: list[tuple[list[str], str, str]] = [
+    (["--port", "{busy}"], "--port", "already in use"),
+    (["--port", "70000"], "--port", "not a port number"),
+    (["--port", "eighty"], "--port", "not a port number"),
+    (["--service", "IS..."], "--service", "not a Conversations Service SID"),  # as the README wrote it
+    (["--service", "IS" + "0" * 31], "--service", "IS followed by 32 hex characters"),
+    (["--service", f"{SID}@{OWNER}"], "--service", f"add it with --account {OWNER}:TOKEN"),
+    (["--service", f"{SID}@bogus"], "--service", "not an Account SID"),
+    (["--account", "bogus:tok"], "--account", "not an Account SID"),
+    (["--account", OWNER], "--account", f"write {OWNER}:TOKEN"),
+    (["--account", f"{OWNER}:a", "--account", f"{OWNER}:b"], "--account", "given twice"),
+    (["--account-sid", "bogus"], "--account-sid", "not an Account SID"),
+    (["--latency", "-1"], "--latency", "number of seconds"),
+    (["--host", "no-such-host.invalid"], "--host", "cannot listen"),
+]
+
+
+@pytest.mark.parametrize(("args", "option", "words"), CLI_MISTAKES, ids=[" ".join(a) for a, _, _ in CLI_MISTAKES])
+def test_each_command_line_mistake_is_one_line_naming_the_option(busy_port: int, args: list[str], option: str,
+                                                                  words: str) -> None:
+    argv = [a.replace("{busy}", str(busy_port)) for a in args]
+    if "--port" not in argv:
+        argv += ["--port", "0"]  # a mistake elsewhere must not pass for want of port 8787
+    result = subprocess.run([*EMULATOR, *argv], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert f"argument {option}:" in line and words in line
+    assert result.stdout == ""
+
+
+def test_the_start_up_line_lists_the_accounts_services_and_tokens() -> None:
+    other = f"{OWNER}:other-emulator-token"
+    process = subprocess.Popen([*EMULATOR, "--port", "0", "--account", other, "--service", SID,
+                                "--service", f"{OTHER_SID}@{OWNER}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    assert line.startswith("Twilio Conversations emulator on http://127.0.0.1:")
+    assert f"accounts: {DEFAULT_ACCOUNT_SID} (token {DEFAULT_AUTH_TOKEN}), {OWNER} (token other-emulator-token)" in line
+    assert f"services: {SID} (account {DEFAULT_ACCOUNT_SID}), {OTHER_SID} (account {OWNER})" in line

@@ -7,7 +7,7 @@ Tests can inject faults and read a log of every request (Authorization header re
 
 Run it::
 
-    python -m pulumi_twilio_conversations.emulator --port 8787 --service IS0123...
+    python -m pulumi_twilio_conversations.emulator --port 8787 --service IS00000000000000000000000000000000
 
 Admin endpoints (no auth, loopback only), under ``/_emulator``:
 
@@ -17,6 +17,9 @@ Admin endpoints (no auth, loopback only), under ``/_emulator``:
 - ``GET /_emulator/services/{sid}``: the stored settings, raw (nulls included).
 - ``POST /_emulator/faults`` ``{"status": 429, "count": 2, ...}``: see ``Fault``; ``DELETE`` clears.
 - ``POST /_emulator/latency`` ``{"seconds": 0.05}``: delay every API answer (a stand-in for the network).
+
+From Python, :meth:`Emulator.hold` holds API requests until a number of them are in flight together, and
+:attr:`Emulator.peak_in_flight` is the most that ever were: a test of concurrency that no clock can break.
 """
 
 from __future__ import annotations
@@ -24,24 +27,30 @@ from __future__ import annotations
 import argparse
 import base64
 import copy
+import errno
 import io
 import json
+import math
 import re
 import socket
 import ssl
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 from urllib.parse import parse_qsl, urlsplit
 
+from .core.messages import show
 from .core.models import MAX_TEXT_LENGTH, SERVICE_SID_PATTERN
 from .core.wire import WIRE_FIELDS, set_path
 
 DEFAULT_ACCOUNT_SID = "AC00000000000000000000000000000000"
 DEFAULT_AUTH_TOKEN = "emulator-auth-token"
+ACCOUNT_SID_PATTERN = r"^AC[0-9a-fA-F]{32}$"
 _PATH = re.compile(r"^/v1/Services/([^/]+)/Configuration/Notifications/?$")
 # `PRODUCT.REGION.twilio.com` for a region other than us1: dead since 2026-04-28 (Twilio's "API Domain
 # Migration Guide"); what such a host answers is not documented, so the emulator answers nothing.
@@ -122,6 +131,38 @@ class EmulatorState:
         self.latency = 0.0
         """Seconds added to every API answer, to stand in for the network to Twilio (benchmarks)."""
         self.base_url = ""
+        self.in_flight = 0
+        """API requests being answered right now."""
+        self.peak_in_flight = 0
+        """The most API requests that were ever being answered at once."""
+        self._flight = threading.Condition(threading.Lock())
+        self._hold: Optional[int] = None
+        self._hold_timeout = 0.0
+
+    def hold(self, count: int, timeout: float) -> None:
+        """Hold each API request until ``count`` are in flight together, then let them all go; the gate
+        then stays open. If ``timeout`` seconds pass first, it opens anyway (``peak_in_flight`` tells)."""
+        with self._flight:
+            self._hold, self._hold_timeout = count, timeout
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Count one API request as in flight while the block runs (and wait at the gate of ``hold``)."""
+        with self._flight:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            if self._hold is not None and self.in_flight >= self._hold:
+                self._hold = None
+                self._flight.notify_all()
+            elif self._hold is not None and not self._flight.wait_for(lambda: self._hold is None,
+                                                                     self._hold_timeout):
+                self._hold = None  # the gate did not fill: open it for everyone, the test fails fast
+                self._flight.notify_all()
+        try:
+            yield
+        finally:
+            with self._flight:
+                self.in_flight -= 1
 
     def add_service(self, sid: str, account_sid: Optional[str] = None) -> None:
         if not re.fullmatch(SERVICE_SID_PATTERN, sid):
@@ -231,6 +272,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/_emulator"):
             self._admin(method, path, body)
             return
+        with state.answering():
+            self._answer(method, path, body)
+
+    def _answer(self, method: str, path: str, body: bytes) -> None:
+        state = self.server.state
         headers = {k: v for k, v in self.headers.items() if k.lower() != "authorization"}
         form_pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True) if body else []
         auth = state.authenticate(self.headers.get("Authorization"))
@@ -395,6 +441,15 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     state: EmulatorState
+    # The listen backlog: connections the kernel completes before the accept loop takes them.
+    # socketserver's default of 5 is far below what one deployment opens at once: the engine runs
+    # 4 x CPUs resource operations in parallel (defaultParallel in pulumi/pulumi
+    # pkg/cmd/pulumi/operations/up.go), or what --parallel / PULUMI_PARALLEL say, and each opens its own
+    # connection. With 16 at once, the accept loop fell behind, Linux dropped the SYNs past the backlog
+    # (TcpExt ListenOverflows rose) and each such client stalled a second until its SYN was resent.
+    # SOMAXCONN asks for the most the system allows: listen(2) silently caps the value at
+    # net.core.somaxconn (4096 since Linux 5.4, 128 before).
+    request_queue_size = socket.SOMAXCONN
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (its timeout, a test's reset) is expected here, not an emulator bug.
@@ -489,31 +544,161 @@ class Emulator:
         with self.state.lock:
             self.state.faults.append(Fault(**fault))
 
+    def hold(self, count: int, timeout: float = 60.0) -> None:
+        """Hold API requests until ``count`` are in flight at once, then let them go together: a test
+        proves that many were concurrent by ``peak_in_flight == count``. ``timeout`` only keeps a failing
+        test from hanging; the callers' read timeout must be longer."""
+        self.state.hold(count, timeout)
 
-def main(argv: Optional[list[str]] = None) -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    @property
+    def peak_in_flight(self) -> int:
+        """The most API requests this emulator was ever answering at once."""
+        return self.state.peak_in_flight
+
+
+# --- the command line ------------------------------------------------------------------------------------
+# Every mistake is one line naming the option, with exit status 2, as argparse reports its own errors.
+
+_SID_HELP = "IS followed by 32 hex characters"
+_ACCOUNT_HELP = "AC followed by 32 hex characters"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line (``prog: error: argument --x: ...``) without the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{show(text)} is not a port number (0 to 65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535; 0 picks a free one)")
+    return port
+
+
+def _latency(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise argparse.ArgumentTypeError(f"{show(text)} is not a number of seconds (0 or more)")
+    return seconds
+
+
+def _account_sid(text: str) -> str:
+    if not re.fullmatch(ACCOUNT_SID_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"{show(text)} is not an Account SID ({_ACCOUNT_HELP})")
+    return text
+
+
+def _token(text: str) -> str:
+    if not re.fullmatch(r"[!-~]+", text):
+        raise argparse.ArgumentTypeError("the token must be printable ASCII without spaces, and not empty")
+    return text
+
+
+def _account(text: str) -> tuple[str, str]:
+    """``AC...:TOKEN``; the token is not echoed back in an error."""
+    sid, colon, token = text.partition(":")
+    if not re.fullmatch(ACCOUNT_SID_PATTERN, sid):
+        raise argparse.ArgumentTypeError(
+            f"{show(sid)} is not an Account SID: write AC...:TOKEN, the SID being {_ACCOUNT_HELP}")
+    if not colon or not re.fullmatch(r"[!-~]+", token):
+        raise argparse.ArgumentTypeError(f"{sid} has no token: write {sid}:TOKEN (printable ASCII, no spaces)")
+    return sid, token
+
+
+def _service(text: str) -> tuple[str, Optional[str]]:
+    """``IS...`` or ``IS...@AC...`` (the owning account)."""
+    sid, at, owner = text.partition("@")
+    if not re.fullmatch(SERVICE_SID_PATTERN, sid):
+        raise argparse.ArgumentTypeError(
+            f"{show(sid)} is not a Conversations Service SID: write {_SID_HELP}, such as "
+            "IS00000000000000000000000000000000, optionally followed by @AC... for the account that owns it")
+    if at and not re.fullmatch(ACCOUNT_SID_PATTERN, owner):
+        raise argparse.ArgumentTypeError(f"the owner {show(owner)} of {sid} is not an Account SID ({_ACCOUNT_HELP})")
+    return sid, owner or None
+
+
+def build_parser(prog: Optional[str] = None) -> argparse.ArgumentParser:
+    """The emulator's command line."""
+    parser = _Parser(prog=prog, description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8787)
-    parser.add_argument("--account-sid", default=DEFAULT_ACCOUNT_SID, help="the first account's SID")
-    parser.add_argument("--auth-token", default=DEFAULT_AUTH_TOKEN, help="the first account's token")
-    parser.add_argument("--account", action="append", default=[], metavar="AC...:TOKEN",
+    parser.add_argument("--port", type=_port, default=8787, help="port to listen on (default 8787; 0: a free one)")
+    parser.add_argument("--account-sid", type=_account_sid, default=DEFAULT_ACCOUNT_SID,
+                        help=f"the first account's SID (default {DEFAULT_ACCOUNT_SID})")
+    parser.add_argument("--auth-token", type=_token, default=DEFAULT_AUTH_TOKEN,
+                        help=f"the first account's token (default {DEFAULT_AUTH_TOKEN})")
+    parser.add_argument("--account", type=_account, action="append", default=[], metavar="AC...:TOKEN",
                         help="another account (repeatable)")
-    parser.add_argument("--service", action="append", default=[], metavar="IS...[@AC...]",
+    parser.add_argument("--service", type=_service, action="append", default=[], metavar="IS...[@AC...]",
                         help="create this service, owned by the first account or the one named (repeatable)")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every API answer")
-    args = parser.parse_args(argv)
+    parser.add_argument("--latency", type=_latency, default=0.0, help="seconds added to every API answer")
+    return parser
+
+
+def _accounts(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
     accounts = {args.account_sid: args.auth_token}
-    for spec in args.account:
-        sid, _, token = spec.partition(":")
-        if not token:
-            parser.error(f"--account {spec!r}: write AC...:TOKEN")
+    for sid, token in args.account:
+        if accounts.get(sid, token) != token:
+            parser.error(f"argument --account: {sid} is given twice, with different tokens")
         accounts[sid] = token
-    emulator = Emulator(args.port, args.host, accounts)
-    for spec in args.service:
-        sid, _, owner = spec.partition("@")
-        emulator.state.add_service(sid, owner or None)
+    return accounts
+
+
+def _services(parser: argparse.ArgumentParser, args: argparse.Namespace, accounts: dict[str, str]) -> dict[str, str]:
+    """Service SID -> owner, every owner one of ``accounts``."""
+    first = next(iter(accounts))
+    services: dict[str, str] = {}
+    for sid, owner in args.service:
+        owner = owner or first
+        if owner not in accounts:
+            parser.error(f"argument --service: {sid}@{owner}: {owner} is not one of the emulator's accounts "
+                         f"({', '.join(accounts)}); add it with --account {owner}:TOKEN")
+        if services.get(sid, owner) != owner:
+            parser.error(f"argument --service: {sid} is given twice, owned by {services[sid]} and {owner}")
+        services[sid] = owner
+    return services
+
+
+def _listen_error(err: OSError, host: str, port: int) -> str:
+    """One line for a socket that could not listen, naming the option to change."""
+    if err.errno == errno.EADDRINUSE:
+        return (f"argument --port: {port} is already in use on {host} (is another emulator still running?); "
+                "stop that, or choose another port (--port 0 picks a free one)")
+    if err.errno == errno.EACCES:
+        return f"argument --port: not allowed to listen on port {port} (ports below 1024 need privileges)"
+    return f"argument --host: cannot listen on {show(host)} port {port}: {err.strerror or err}"
+
+
+def startup_line(url: str, accounts: dict[str, str], services: dict[str, str]) -> str:
+    """What the emulator prints once it listens: where, and the accounts (with their emulator tokens,
+    which a stack's config needs; they are the emulator's own, not Twilio's) and services it serves."""
+    listed = ", ".join(f"{sid} (token {token})" for sid, token in accounts.items())
+    owned = ", ".join(f"{sid} (account {owner})" for sid, owner in services.items())
+    return (f"Twilio Conversations emulator on {url}; accounts: {listed}; services: "
+            f"{owned or 'none (add with --service IS...[@AC...], or POST /_emulator/services)'}")
+
+
+def main(argv: Optional[list[str]] = None, prog: Optional[str] = None) -> None:
+    """Run the emulator until interrupted (``twilio-conversations-emulator --help``)."""
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    accounts = _accounts(parser, args)
+    services = _services(parser, args, accounts)
+    try:
+        emulator = Emulator(args.port, args.host, accounts)
+    except OSError as err:  # socket.gaierror for a host that does not resolve is one too
+        parser.error(_listen_error(err, args.host, args.port))
+    for sid, owner in services.items():
+        emulator.state.add_service(sid, owner)
     emulator.state.latency = args.latency
-    print(f"Twilio Conversations emulator on {emulator.url} (accounts: {', '.join(accounts)})", flush=True)
+    print(startup_line(emulator.url, accounts, services), flush=True)
     try:
         emulator._server.serve_forever()
     except KeyboardInterrupt:
@@ -523,4 +708,4 @@ def main(argv: Optional[list[str]] = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(prog="python -m pulumi_twilio_conversations.emulator")

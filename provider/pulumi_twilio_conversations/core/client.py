@@ -243,8 +243,16 @@ class TwilioClient:
             answer = exchange(self.session, self._retry(), call, self.settings)
         except CallFailed as failed:
             raise TwilioError(operation, service_sid, failed.status, None,
-                              failed.describe(urlsplit(self.settings.base_url).netloc)) from None
+                              failed.describe(host_port(self.settings.base_url))) from None
         return _parse(answer, operation, service_sid, credentials.hint, secrets)
+
+
+def host_port(url: str) -> str:
+    """``host:port`` of a base URL, the scheme's default port written out: what a connection went to."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
 
 
 def _json_depth(value: Any) -> int:

@@ -24,12 +24,14 @@ import itertools
 import math
 import os
 import socket
+import sys
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http.client import HTTPException
 from typing import TYPE_CHECKING, Any, Optional
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -47,6 +49,8 @@ from urllib3.exceptions import (
 )
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
+
+from .endpoint import is_loopback
 
 if TYPE_CHECKING:
     from .client import HttpSettings
@@ -254,7 +258,7 @@ class BodyTooLarge(Exception):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one attempt got, in a few words: ``HTTP 503``, ``HTTP 200 cut off``, ``connection failed``."""
+    """What one attempt got, in a few words: ``HTTP 503``, ``HTTP 200 cut off``, ``connection refused``."""
 
     tag: str
     answered: bool
@@ -276,15 +280,59 @@ class Answer:
 class CallFailed(Exception):
     """No usable answer: the last attempt failed in transport, was cut off, or was too large."""
 
-    def __init__(self, reason: str, status: Optional[int], outcomes: tuple[Outcome, ...], stop: str) -> None:
+    def __init__(self, reason: str, status: Optional[int], outcomes: tuple[Outcome, ...], stop: str,
+                 detail: str = "") -> None:
         self.reason = reason
         self.status = status
         self.outcomes = outcomes
         self.stop = stop
+        self.detail = detail
+        """What the reason tells about the server, e.g. that nothing listens on a refused port."""
         super().__init__(reason)
 
     def describe(self, where: str) -> str:
-        return f"{self.reason} ({where}); {summarize(self.outcomes)}; {self.stop}"
+        """``connection refused (127.0.0.1:8787): nothing is listening on that port; ...`` (where: host:port)."""
+        detail = f": {self.detail}" if self.detail else ""
+        return f"{self.reason} ({where}){detail}; {summarize(self.outcomes)}; {self.stop}"
+
+
+# --- a refused connection ---------------------------------------------------------------------------------
+# A refusal is the peer's TCP answering the connection request with a reset: the host is up, and
+# nothing accepted a connection on that port. Whether that can change within a call's retries:
+# - On a loopback address, on Linux: never, short of a server being started meanwhile. The answer comes
+#   from this machine's own kernel, with nothing in between, and it refuses only a port where no socket
+#   listens: a listener whose backlog is full has the connection request dropped, not refused (the
+#   client resends it; TcpExt ListenOverflows counts these). So the retries only delayed the error by
+#   about 16 s (5 retries with the default backoff) for a wrong port or a stopped emulator; a server that
+#   is still starting is the caller's to wait for, as examples/lib.sh waits for the emulator's port.
+# - On Windows, Winsock refuses a connection when the listener's backlog is full ("listen function",
+#   learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-listen), and BSD stacks may reset
+#   on an overflow too: there a refusal can be a busy server, and it is retried.
+# - On any other host: a load balancer or a host restarting can refuse for a moment, and a firewall's
+#   rejection looks the same from here: retried like any connection error.
+LOOPBACK_REFUSAL_STOP = ("a refused connection to a loopback address is not retried: start the server, or "
+                         "correct the port in the base URL")
+_PLATFORM = sys.platform
+
+
+def is_refusal(err: BaseException) -> bool:
+    """The attempt's connection was refused (ECONNREFUSED): no answer, and nothing accepted on the port."""
+    cause = _cause(err)
+    return isinstance(cause, NewConnectionError) and isinstance(cause.__cause__, ConnectionRefusedError)
+
+
+def refusal_is_final(host: str, platform: str) -> bool:
+    """A refused connection to ``host`` is reported at once rather than retried (see above)."""
+    return is_loopback(host) and platform.startswith("linux")
+
+
+def refusal_detail(host: str, platform: str) -> str:
+    """What a refusal by ``host`` says about what listens there."""
+    if refusal_is_final(host, platform):
+        return "nothing is listening on that port"
+    if is_loopback(host):
+        return "nothing is listening on that port, or its backlog of connections is full"
+    return "nothing accepts connections on that port there, or a firewall rejects them"
 
 
 def summarize(outcomes: tuple[Outcome, ...]) -> str:
@@ -334,6 +382,8 @@ def reason_for(err: BaseException, answered: bool) -> tuple[str, str]:
         isinstance(cause, (ConnectTimeoutError, ReadTimeoutError)) and not isinstance(cause, NewConnectionError)
     ):
         return "timed out", "timed out"
+    if is_refusal(err):
+        return "connection refused", "connection refused"
     if isinstance(err, requests.ConnectionError):
         return "connection failed", "connection failed"
     return type(cause).__name__, type(cause).__name__
@@ -458,6 +508,11 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
                         f"the call's deadline of {_seconds(guard.seconds)} passed during attempt {len(outcomes)}",
                     ) from None
                 outcomes.append(Outcome(tag, answered))
+                refused = not answered and is_refusal(err)
+                host = urlsplit(call.url).hostname or ""
+                detail = refusal_detail(host, _PLATFORM) if refused else ""
+                if refused and refusal_is_final(host, _PLATFORM):
+                    raise CallFailed(reason, None, tuple(outcomes), LOOPBACK_REFUSAL_STOP, detail) from None
                 if isinstance(err, BodyTooLarge) or isinstance(_cause(err), DecodeError):
                     raise CallFailed(reason, status_seen, tuple(outcomes), "such an answer is not retried") from None
                 try:
@@ -465,15 +520,15 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
                 except MaxRetryError as exhausted:
                     counted = isinstance(exhausted.reason, (ConnectTimeoutError, ReadTimeoutError, ProtocolError))
                     stop = retries_used if counted else "this kind of failure is not retried"
-                    raise CallFailed(reason, status_seen, tuple(outcomes), stop) from None
+                    raise CallFailed(reason, status_seen, tuple(outcomes), stop, detail) from None
                 except Exception:  # Retry re-raises an error it will not count (e.g. read=False)
                     raise CallFailed(reason, status_seen, tuple(outcomes),
-                                     "this kind of failure is not retried") from None
+                                     "this kind of failure is not retried", detail) from None
                 wait = retry.wait_before_retry(None)
                 if wait >= guard.remaining():
                     raise CallFailed(reason, status_seen, tuple(outcomes),
                                      f"a retry after {_seconds(wait)} would pass the call's deadline of "
-                                     f"{_seconds(guard.seconds)}") from None
+                                     f"{_seconds(guard.seconds)}", detail) from None
                 if response is not None:
                     response.close()
                     response = None
