@@ -106,6 +106,11 @@ def test_the_sdist_ships_no_tests(dists: Dists) -> None:
     assert not {name for name in dists.sdist_names() if name.startswith("tests/")}
 
 
+def test_the_sdist_ships_the_pages_its_readme_links_to(dists: Dists) -> None:
+    assert checkout_files("docs") <= dists.sdist_names()
+    assert "README.md" in dists.sdist_names()
+
+
 def test_the_sdist_is_a_plugin_directory(dists: Dists) -> None:
     # What `pulumi package add <unpacked sdist>/provider` runs: every file of provider/ in the checkout.
     assert checkout_files("provider") <= dists.sdist_names()
