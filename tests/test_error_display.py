@@ -28,6 +28,7 @@ from pulumi_twilio_conversations.native.schema import PACKAGE
 from conftest import ACCOUNT, OTHER_SID, SID, stack_config
 from frontends import FRONT_ENDS, FrontEnd, Name, ScenarioStack
 from harness import CheckFailed, ProviderError, Secret, serialized_provider, urn
+from native_harness import urn as native_urn
 
 PROGRAM = {"push": {"chat_service_sid": SID, "new_message": {"enabled": True}}}
 STACK_NOISE = re.compile(r"Traceback|File \"|line \d+, in |Unexpected <class|Exception calling application")
@@ -108,7 +109,7 @@ def test_a_bug_of_ours_keeps_its_stack_for_the_bug_report(emulator: Emulator, na
     with front_end.server(stack_config(emulator)) as server:
         props = {"__provider": serialized_provider()} if name == "dynamic" else {}
         with pytest.raises(ProviderError) as caught:
-            server.create(urn("broken"), props)
+            server.create(urn("broken") if name == "dynamic" else native_urn("broken"), props)
     details = str(caught.value)
     assert re.search(r'File ".*pulumi_twilio_conversations', details) and "chat_service_sid" in details
 

@@ -251,3 +251,22 @@ def test_the_plugin_directory_is_what_the_language_host_needs() -> None:
     requirements = (PROVIDER_DIR / "requirements.txt").read_text().split()
     assert f"pulumi=={version('pulumi')}" in requirements  # pinned exactly: the API is experimental
     assert (PROVIDER_DIR / "__main__.py").is_file()
+
+
+@pytest.mark.parametrize(("urn_", "token"), [
+    (urn("push"), "twilio-conversations:index:ServiceNotifications"),
+    ("urn:pulumi:dev::app::my:index:Component$twilio-conversations:index:ServiceNotifications::push",
+     "twilio-conversations:index:ServiceNotifications"),
+])
+def test_each_call_is_answered_by_the_declaration_its_type_names(urn_: str, token: str) -> None:
+    from pulumi_twilio_conversations.core.notifications import SERVICE_NOTIFICATIONS
+    from pulumi_twilio_conversations.native.provider import RESOURCES, resource_of
+
+    assert resource_of(urn_) is RESOURCES[token] is SERVICE_NOTIFICATIONS
+
+
+def test_a_type_the_plugin_does_not_serve_is_one_message(plugin: NativePlugin) -> None:
+    with pytest.raises(ProviderError) as caught:
+        plugin.check("urn:pulumi:test::native::twilio-conversations:index:Servise::x", {}, {"chatServiceSid": SID})
+    assert str(caught.value) == ("this plugin has no resource type 'twilio-conversations:index:Servise'; it serves "
+                                 "twilio-conversations:index:ServiceNotifications")

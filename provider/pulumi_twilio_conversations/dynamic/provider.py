@@ -19,7 +19,7 @@ import os
 import sys
 import threading
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 import dill
 from pulumi.dynamic import (
@@ -33,7 +33,6 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from ..core import operations
 from ..core.client import Credentials, TwilioClient
 from ..core.config import (
     CONFIG_KEYS,
@@ -42,8 +41,8 @@ from ..core.config import (
     check_namespace,
     resolve,
 )
-from ..core.validation import validate_settings
-from ..core.wire import changed_paths
+from ..core.notifications import SERVICE_NOTIFICATIONS
+from ..core.resource import ResourceType
 from . import errors
 
 PROVIDER_KEY = "__provider"
@@ -53,12 +52,15 @@ PROVIDER_KEY = "__provider"
 errors.install(sys.modules.get("__main__"))
 
 
-class ServiceNotificationsProvider(ResourceProvider):
-    """Manages ``/v1/Services/{ChatServiceSid}/Configuration/Notifications``.
+class TwilioResourceProvider(ResourceProvider):
+    """The dynamic provider of one resource type (``resource``, a core declaration): every method is
+    generic over it.
 
     ``config_namespace`` selects where credentials come from (``twilio`` reads ``twilio:accountSid``
     and ``TWILIO_ACCOUNT_SID``); give a second Twilio account its own, such as ``twilio-eu``.
     """
+
+    resource: ClassVar[ResourceType]
 
     # The pickled provider holds no secret, so it need not be encrypted in state.
     serialize_as_secret_always = False
@@ -112,7 +114,7 @@ class ServiceNotificationsProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate and fill defaults. No HTTP call; unknown (preview) values pass through."""
         props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
-        inputs, problems = validate_settings(props)
+        inputs, problems = self.resource.validate(props)
         failures = [CheckFailure(p.field, p.reason) for p in problems]
         failure = self._resolved().failure
         if failure:
@@ -124,8 +126,8 @@ class ServiceNotificationsProvider(ResourceProvider):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Compare the live outputs (olds) with the checked inputs, field by field. No HTTP call."""
-        replaces = ["chat_service_sid"] if operations.replaces(id_, olds, news) else []
-        changed = changed_paths(olds, news)
+        replaces = list(self.resource.replace_on) if self.resource.replaces(id_, olds, news) else []
+        changed = self.resource.changed(olds, news)
         # A new config namespace changes no setting, but read and delete must use its credentials
         # from now on: an update (with no HTTP call) stores the new provider in the state.
         moved = _namespace_of(olds.get(PROVIDER_KEY)) not in (None, self.config_namespace)
@@ -136,7 +138,7 @@ class ServiceNotificationsProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         """One POST of the complete desired settings."""
         client, credentials = self._connection()
-        return CreateResult(props["chat_service_sid"], operations.create(client, credentials, props))
+        return CreateResult(*self.resource.create(client, credentials, props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """One GET. Returns inputs equal to the live settings, so a refresh records drift as such.
@@ -147,7 +149,7 @@ class ServiceNotificationsProvider(ResourceProvider):
         really gone (see gone.py); a ``get`` of it fails, naming the SID and the account.
         """
         client, credentials = self._connection()
-        found = operations.read(client, credentials, id_, props, self._resolved().names)
+        found = self.resource.read(client, credentials, id_, props, self._resolved().names)
         if found is None:
             return ReadResult("", {})
         outs, inputs = found
@@ -155,16 +157,22 @@ class ServiceNotificationsProvider(ResourceProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """One POST carrying only the settings that differ from the live ones."""
-        changed = changed_paths(olds, news)
+        changed = self.resource.changed(olds, news)
         if not changed:  # no request at all
             return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
         client, credentials = self._connection()
-        return UpdateResult(operations.update(client, credentials, id_, news, changed))
+        return UpdateResult(self.resource.update(client, credentials, id_, news, changed))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """One POST that resets every setting to Twilio's default; a service really gone is fine."""
         client, credentials = self._connection()
-        operations.delete(client, credentials, id_, props, self._resolved().names)
+        self.resource.delete(client, credentials, id_, props, self._resolved().names)
+
+
+class ServiceNotificationsProvider(TwilioResourceProvider):
+    """Manages ``/v1/Services/{ChatServiceSid}/Configuration/Notifications`` (core/notifications.py)."""
+
+    resource = SERVICE_NOTIFICATIONS
 
 
 # Pickled by reference into every resource's state: keep the path existing stacks recorded (provider.py).

@@ -60,13 +60,13 @@ from pulumi.provider.experimental.provider import (
 )
 
 from .._version import __version__
-from ..core import operations
 from ..core.client import Credentials, TwilioClient
 from ..core.config import CONFIG_KEYS, ProviderSettings, resolve, unknown_key_problems
+from ..core.messages import UserError, safe_name
 from ..core.models import _is_deferred
-from ..core.templates import template_warnings
-from ..core.validation import validate_settings
-from ..core.wire import changed_paths, get_path, set_path
+from ..core.notifications import SERVICE_NOTIFICATIONS
+from ..core.resource import ResourceType
+from ..core.wire import get_path, set_path
 from .schema import (
     ENV_NAMESPACE,
     PACKAGE,
@@ -193,6 +193,21 @@ def _apply_ignore_changes(olds: Mapping[str, Any], news: dict[str, Any], ignore:
     return news
 
 
+RESOURCES: dict[str, ResourceType] = {f"{PACKAGE}:index:{kind.name}": kind for kind in (SERVICE_NOTIFICATIONS,)}
+"""Type token -> the core's declaration of that resource: every resource call is generic over it."""
+
+
+def resource_of(urn: str) -> ResourceType:
+    """The resource a call is for, from its URN's type (``urn:pulumi:stack::project::[parent$]type::name``,
+    sdk/go/common/resource/urn.go)."""
+    parts = urn.split("::")
+    token = parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
+    kind = RESOURCES.get(token)
+    if kind is None:
+        raise UserError(f"this plugin has no resource type {safe_name(token, 80)!r}; it serves {', '.join(RESOURCES)}")
+    return kind
+
+
 def _without_internal(props: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if not k.startswith("__")}
 
@@ -278,14 +293,15 @@ class ServiceNotificationsNative(Provider):
         failures = [CheckFailure(path, f"unknown field '{path.rsplit('.', 1)[-1]}': write "
                                        f"'{to_camel(path.rsplit('.', 1)[-1])}'")
                     for path in snake_spelled(news)]
-        inputs, problems = validate_settings(snake_tree(news))
+        kind = resource_of(request.urn)
+        inputs, problems = kind.validate(snake_tree(news))
         failures += [CheckFailure(to_camel(p.field), camel_words(p.reason)) for p in problems]
         failure = self._resolved().failure
         if failure:
             failures.append(CheckFailure("", failure))
         if failures:
             return CheckResponse(inputs=request.new_inputs, failures=failures)
-        for warning in template_warnings(inputs):
+        for warning in kind.warnings(inputs):
             await self._warn(request.urn, f"{to_camel(warning.field)}: {camel_words(warning.reason)}")
         return CheckResponse(inputs=to_property_values(inputs, camel_word))
 
@@ -293,14 +309,15 @@ class ServiceNotificationsNative(Provider):
         """Live outputs (olds) against the checked inputs, field by field; no HTTP."""
         olds = to_plain(request.old_state, snake_word)
         news = _apply_ignore_changes(olds, to_plain(request.new_inputs, snake_word), list(request.ignore_changes))
-        replace = operations.replaces(request.resource_id, olds, news)
+        kind = resource_of(request.urn)
+        replace = kind.replaces(request.resource_id, olds, news)
+        replaces = [to_camel(name) for name in kind.replace_on] if replace else []
         detailed = {to_camel(path): PropertyDiff(PropertyDiffKind.UPDATE, input_diff=False)
-                    for path in changed_paths(olds, news)}
-        if replace:
-            detailed["chatServiceSid"] = PropertyDiff(PropertyDiffKind.UPDATE_REPLACE, input_diff=False)
+                    for path in kind.changed(olds, news)}
+        detailed.update({name: PropertyDiff(PropertyDiffKind.UPDATE_REPLACE, input_diff=False) for name in replaces})
         return DiffResponse(
             changes=bool(detailed),
-            replaces=["chatServiceSid"] if replace else [],
+            replaces=replaces,
             delete_before_replace=False,
             diffs=sorted({path.split(".", 1)[0] for path in detailed}),
             detailed_diff=detailed,
@@ -309,8 +326,8 @@ class ServiceNotificationsNative(Provider):
     async def create(self, request: CreateRequest) -> CreateResponse:
         props = to_plain(request.properties, snake_word)
         client, credentials = self._connection()
-        outs = await self._blocking(operations.create, client, credentials, props)
-        return CreateResponse(resource_id=props["chat_service_sid"], properties=to_property_values(outs, camel_word))
+        id_, outs = await self._blocking(resource_of(request.urn).create, client, credentials, props)
+        return CreateResponse(resource_id=id_, properties=to_property_values(outs, camel_word))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         """Refresh (prior outputs), ``get`` (the program's properties) or import (the id alone).
@@ -320,7 +337,7 @@ class ServiceNotificationsNative(Provider):
         """
         props = to_plain(request.properties, snake_word)
         client, credentials = self._connection()
-        found = await self._blocking(operations.read, client, credentials, request.resource_id, props,
+        found = await self._blocking(resource_of(request.urn).read, client, credentials, request.resource_id, props,
                                      self._resolved().names)
         if found is None:
             return ReadResponse(resource_id="", properties={}, inputs={})
@@ -331,17 +348,18 @@ class ServiceNotificationsNative(Provider):
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         olds = to_plain(request.olds, snake_word)
         news = _apply_ignore_changes(olds, to_plain(request.news, snake_word), list(request.ignore_changes))
-        changed = changed_paths(olds, news)
+        kind = resource_of(request.urn)
+        changed = kind.changed(olds, news)
         if not changed:  # no request at all
             return UpdateResponse(properties=request.olds)
         client, credentials = self._connection()
-        outs = await self._blocking(operations.update, client, credentials, request.resource_id, news, changed)
+        outs = await self._blocking(kind.update, client, credentials, request.resource_id, news, changed)
         return UpdateResponse(properties=to_property_values(outs, camel_word))
 
     async def delete(self, request: DeleteRequest) -> None:
         props = to_plain(request.properties, snake_word)
         client, credentials = self._connection()
-        await self._blocking(operations.delete, client, credentials, request.resource_id, props,
+        await self._blocking(resource_of(request.urn).delete, client, credentials, request.resource_id, props,
                              self._resolved().names)
 
 

@@ -1,0 +1,59 @@
+"""What a resource is, declared once: its inputs, its checks and diff, its calls to Twilio, its 404 rules.
+
+Both front ends are generic over a ``ResourceType``: the dynamic provider answers the engine with the
+declaration its class names, the native plugin with the one the call's type token names. Each resource
+has one module that declares it (``core/notifications.py`` for ``ServiceNotifications``), with the
+model, wire mapping, operations and "gone" rules side by side, as HashiCorp's provider scaffolding
+keeps Schema, Create, Read, Update and Delete together.
+
+Example::
+
+    kind = SERVICE_NOTIFICATIONS                     # core/notifications.py
+    inputs, problems = kind.validate(program_inputs)
+    id_, outs = kind.create(client, credentials, inputs)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from pydantic import BaseModel
+
+from .client import Credentials, TwilioClient
+from .gone import KeyNames
+from .messages import Problem
+
+Props = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """One resource type, in the core's names (snake_case); see the module docstring."""
+
+    name: str
+    """The type's name: ``twilio-conversations:index:<name>`` on the plugin, ``twilio:<name>`` for the
+    dynamic resource."""
+    inputs: type[BaseModel]
+    """The model of its inputs: validation, the package schema and the docs tables read it."""
+    replace_on: tuple[str, ...]
+    """Inputs whose new value replaces the resource (Twilio cannot change them in place)."""
+    validate: Callable[[Props], tuple[dict[str, Any], list[Problem]]]
+    """Check: canonical inputs (defaults filled, unknowns kept) or the problems, naming field and fix."""
+    changed: Callable[[Props, Props], list[str]]
+    """Diff: the dotted paths whose new input differs from the live outputs (olds)."""
+    replaces: Callable[[str, Props, Props], bool]
+    """Diff: whether the new inputs (news) replace the resource with this id and live outputs (olds)."""
+    create: Callable[[TwilioClient, Credentials, Props], tuple[str, dict[str, Any]]]
+    """The id and the outputs of a new resource."""
+    read: Callable[[TwilioClient, Credentials, str, Props, KeyNames], Optional[tuple[dict[str, Any], dict[str, Any]]]]
+    """(outputs, inputs equal to the live state), or None when it is gone by the type's 404 rules."""
+    update: Callable[[TwilioClient, Credentials, str, Props, list[str]], dict[str, Any]]
+    """The outputs after sending the ``changed`` paths of the new inputs."""
+    delete: Callable[[TwilioClient, Credentials, str, Props, KeyNames], None]
+    """Delete (or reset); returns when the resource is gone, raises when that cannot be told."""
+    warnings: Callable[[Props], list[Problem]] = field(default=lambda _inputs: [])
+    """Doubtful but valid inputs, shown as warnings on the resource."""
+    secret_inputs: frozenset[str] = frozenset()
+    """Inputs that are secret wherever they are stored or shown."""
