@@ -278,6 +278,18 @@ def model_path(model: type[BaseModel]) -> tuple[str, ...]:
     return paths.get(model, ())
 
 
+def scalar_type(field: Any) -> Optional[type]:
+    """The plain type a scalar field holds once known (``bool``, ``str``...), or None for a nested model."""
+    for meta in field.metadata:
+        if isinstance(meta, _OrDeferred):
+            for arg in getattr(meta.inner, "__args__", (meta.inner,)):
+                base = getattr(arg, "__origin__", arg)  # Annotated[StrictStr, ...] -> str
+                base = getattr(base, "__args__", (base,))[0] if base is Annotated else base
+                if isinstance(base, type) and base is not type(None) and not issubclass(base, BaseModel):
+                    return base
+    return None
+
+
 def nested_model(field: Any) -> Optional[type[BaseModel]]:
     """The settings model a field holds (``NewMessage`` for ``new_message``), or None for a scalar."""
     for meta in field.metadata:

@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,7 +35,17 @@ def _create(client: TwilioClient, credentials: Credentials, props: Mapping[str, 
 
 SERVICE_NOTIFICATIONS = ResourceType(
     name="ServiceNotifications",
+    description=inspect.cleandoc(
+        """Push-notification settings of one Twilio Conversations Service.
+
+        The resource owns the service's whole notification configuration: a setting left out
+        is Twilio's default, and deleting the resource resets every setting to its default.
+        Import an existing service's settings with
+        `pulumi import twilio-conversations:index:ServiceNotifications NAME IS...`."""
+    ),
     inputs=NotificationSettings,
+    required=("chat_service_sid",),
+    output_only={"account_sid": "The account that owns the service.", "url": "The settings' API URL."},
     replace_on=("chat_service_sid",),
     validate=validate_settings,
     changed=changed_paths,

@@ -35,8 +35,14 @@ class ResourceType:
     name: str
     """The type's name: ``twilio-conversations:index:<name>`` on the plugin, ``twilio:<name>`` for the
     dynamic resource."""
+    description: str
+    """What it is, for the package schema and the docs (markdown; the first line is the summary)."""
     inputs: type[BaseModel]
     """The model of its inputs: validation, the package schema and the docs tables read it."""
+    required: tuple[str, ...]
+    """Inputs a program must set."""
+    output_only: Mapping[str, str]
+    """Outputs Twilio adds to the inputs' fields, with their descriptions (every input is an output too)."""
     replace_on: tuple[str, ...]
     """Inputs whose new value replaces the resource (Twilio cannot change them in place)."""
     validate: Callable[[Props], tuple[dict[str, Any], list[Problem]]]

@@ -64,13 +64,13 @@ from ..core.client import Credentials, TwilioClient
 from ..core.config import CONFIG_KEYS, ProviderSettings, resolve, unknown_key_problems
 from ..core.messages import UserError, safe_name
 from ..core.models import _is_deferred
-from ..core.notifications import SERVICE_NOTIFICATIONS
 from ..core.resource import ResourceType
 from ..core.wire import get_path, set_path
 from .schema import (
     ENV_NAMESPACE,
     PACKAGE,
     RESOURCE_TOKEN,
+    RESOURCE_TYPES,
     camel_word,
     camel_words,
     package_schema,
@@ -193,7 +193,7 @@ def _apply_ignore_changes(olds: Mapping[str, Any], news: dict[str, Any], ignore:
     return news
 
 
-RESOURCES: dict[str, ResourceType] = {f"{PACKAGE}:index:{kind.name}": kind for kind in (SERVICE_NOTIFICATIONS,)}
+RESOURCES: dict[str, ResourceType] = {f"{PACKAGE}:index:{kind.name}": kind for kind in RESOURCE_TYPES}
 """Type token -> the core's declaration of that resource: every resource call is generic over it."""
 
 

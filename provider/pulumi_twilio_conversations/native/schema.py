@@ -30,18 +30,20 @@ from pydantic import BaseModel
 
 from .._version import __version__
 from ..core.config import _NUMBERS, CONFIG_KEYS, DEFAULT_NAMESPACE, SECRET_KEYS, describe_key, env_name
-from ..core.models import NotificationSettings, nested_model
+from ..core.models import nested_model, scalar_type
+from ..core.notifications import SERVICE_NOTIFICATIONS
+from ..core.resource import ResourceType
 from ..core.templates import PLACEHOLDERS, describe
-from ..core.wire import WIRE_FIELDS
 
 PACKAGE = "twilio-conversations"
-RESOURCE_TOKEN = f"{PACKAGE}:index:ServiceNotifications"
+RESOURCE_TYPES: tuple[ResourceType, ...] = (SERVICE_NOTIFICATIONS,)
+"""Every resource the plugin serves, each a core declaration; the schema is generated from them."""
+RESOURCE_TOKEN = f"{PACKAGE}:index:{SERVICE_NOTIFICATIONS.name}"
 ENV_NAMESPACE = DEFAULT_NAMESPACE
 """The native provider reads the same environment variables as the dynamic resource's default
 namespace (``TWILIO_ACCOUNT_SID``...); its stack config lives under the package name
 (``twilio-conversations:accountSid``)."""
 
-OUTPUT_ONLY = {"account_sid": "The account that owns the service.", "url": "The settings' API URL."}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -105,10 +107,12 @@ def _from_camel() -> dict[str, str]:
 
 @cache
 def field_names() -> frozenset[str]:
-    """Every field name of the settings models (snake_case), outputs included."""
-    names: set[str] = set(OUTPUT_ONLY)
-    for model in _models().values():
-        names.update(model.model_fields)
+    """Every field name of every resource's models (snake_case), outputs included."""
+    names: set[str] = set()
+    for kind in RESOURCE_TYPES:
+        names.update(kind.output_only)
+        for model in _models(kind.inputs).values():
+            names.update(model.model_fields)
     return frozenset(names)
 
 
@@ -127,10 +131,10 @@ def camel_words(text: str) -> str:
 
 
 @cache
-def _models() -> dict[str, type[BaseModel]]:
-    """Dotted path of each nested settings object -> its model ('' is the whole settings)."""
-    found: dict[str, type[BaseModel]] = {"": NotificationSettings}
-    queue: list[tuple[str, type[BaseModel]]] = [("", NotificationSettings)]
+def _models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    """Dotted path of each nested object of a resource's inputs -> its model ('' is the inputs' own)."""
+    found: dict[str, type[BaseModel]] = {"": root}
+    queue: list[tuple[str, type[BaseModel]]] = [("", root)]
     while queue:
         prefix, model = queue.pop()
         for name, field in model.model_fields.items():
@@ -150,18 +154,23 @@ def _doc(model: type[BaseModel]) -> str:
     return inspect.cleandoc(model.__doc__ or "")
 
 
-_KINDS = {f.path: f.kind for f in WIRE_FIELDS}
+_SCHEMA_TYPES = {bool: "boolean", str: "string", int: "integer", float: "number"}
 
 
-def _property(path: str, field: Any) -> dict[str, Any]:
+def _property(kind: ResourceType, path: str, field: Any) -> dict[str, Any]:
     nested = nested_model(field)
     spec: dict[str, Any]
     if nested is not None:
         spec = {"$ref": f"#/types/{type_token(nested)}"}
-    elif path == "chat_service_sid":
-        spec = {"type": "string", "replaceOnChanges": True}
     else:
-        spec = {"type": "boolean" if _KINDS[path] is bool else "string"}
+        scalar = scalar_type(field)
+        if scalar not in _SCHEMA_TYPES:
+            raise TypeError(f"{kind.name}.{path}: no schema type for {scalar!r}")
+        spec = {"type": _SCHEMA_TYPES[scalar]}
+        if path in kind.replace_on:
+            spec["replaceOnChanges"] = True
+        if path in kind.secret_inputs:
+            spec["secret"] = True
     description = field.description or ""
     event = path.rsplit(".", 1)[0]
     if path.endswith(".template") and event in PLACEHOLDERS:
@@ -171,9 +180,10 @@ def _property(path: str, field: Any) -> dict[str, Any]:
     return spec
 
 
-def _properties(prefix: str, model: type[BaseModel], skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+def _properties(kind: ResourceType, prefix: str, model: type[BaseModel],
+                skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     return {
-        camel_word(name): _property(f"{prefix}.{name}" if prefix else name, field)
+        camel_word(name): _property(kind, f"{prefix}.{name}" if prefix else name, field)
         for name, field in model.model_fields.items()
         if name not in skip
     }
@@ -203,17 +213,27 @@ def _config_variables() -> dict[str, Any]:
 # The schema.
 
 
+def _resource(kind: ResourceType) -> dict[str, Any]:
+    inputs = _properties(kind, "", kind.inputs)
+    outputs = {camel_word(k): {"type": "string", "description": v} for k, v in kind.output_only.items()}
+    outputs.update(inputs)
+    return {
+        "description": kind.description,
+        "properties": outputs,
+        "required": sorted(outputs),
+        "inputProperties": inputs,
+        "requiredInputs": [camel_word(name) for name in kind.required],
+    }
+
+
 @cache
 def _schema() -> dict[str, Any]:
-    models = _models()
     types = {
-        type_token(model): {"type": "object", "description": _doc(model), "properties": _properties(path, model)}
-        for path, model in models.items()
+        type_token(model): {"type": "object", "description": _doc(model), "properties": _properties(kind, path, model)}
+        for kind in RESOURCE_TYPES
+        for path, model in _models(kind.inputs).items()
         if path
     }
-    inputs = _properties("", NotificationSettings)
-    outputs = {camel_word(k): {"type": "string", "description": v} for k, v in OUTPUT_ONLY.items()}
-    outputs.update(inputs)
     config = _config_variables()
     return {
         "name": PACKAGE,
@@ -230,22 +250,7 @@ def _schema() -> dict[str, Any]:
             "inputProperties": config,
             "properties": config,
         },
-        "resources": {
-            RESOURCE_TOKEN: {
-                "description": inspect.cleandoc(
-                    """Push-notification settings of one Twilio Conversations Service.
-
-                    The resource owns the service's whole notification configuration: a setting left out
-                    is Twilio's default, and deleting the resource resets every setting to its default.
-                    Import an existing service's settings with
-                    `pulumi import twilio-conversations:index:ServiceNotifications NAME IS...`."""
-                ),
-                "properties": outputs,
-                "required": sorted(outputs),
-                "inputProperties": inputs,
-                "requiredInputs": ["chatServiceSid"],
-            }
-        },
+        "resources": {f"{PACKAGE}:index:{kind.name}": _resource(kind) for kind in RESOURCE_TYPES},
         "types": types,
         "language": {
             "python": {"packageName": "pulumi_twilio_conversations_native"},
