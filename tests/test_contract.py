@@ -119,3 +119,152 @@ def test_the_account_lookup_matches_the_spec(emulator: Emulator, spec: OpenAPI) 
     response = requests.get(f"{emulator.url}/v1/Configuration", auth=(key, secret), timeout=5)
     twilio = requests.Request("GET", TWILIO + "/v1/Configuration", auth=(key, secret)).prepare()
     spec.validate_response(RequestsOpenAPIRequest(twilio), RequestsOpenAPIResponse(response))
+
+
+# --- services and push credentials: every request and every answer, against the spec ----------------------
+
+FAKE_PEM = "-----BEGIN CERTIFICATE-----\nMIIFnTCCBIWgAwIBAgIIcontract0TESTcert==\n-----END CERTIFICATE-----"
+FAKE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpQIBAAKCAQEAcontract0TESTkey==\n-----END RSA PRIVATE KEY-----"
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    return json.loads(SPEC_PATH.read_text())  # type: ignore[no-any-return]
+
+
+def exchange(emulator: Emulator, spec: OpenAPI, method: str, path: str, **kwargs: Any) -> requests.Response:
+    """Send one request to the emulator; validate it, as it would have gone to Twilio, and the answer."""
+    response = requests.request(method, emulator.url + path, auth=(ACCOUNT, TOKEN), timeout=5, **kwargs)
+    return validated(emulator, spec, response)
+
+
+def validated(emulator: Emulator, spec: OpenAPI, response: requests.Response) -> requests.Response:
+    twilio = response.request.copy()
+    assert twilio.url is not None
+    twilio.url = twilio.url.replace(emulator.url, TWILIO, 1)
+    spec.validate_request(RequestsOpenAPIRequest(twilio))
+    spec.validate_response(RequestsOpenAPIRequest(twilio), RequestsOpenAPIResponse(response))
+    return response
+
+
+def properties(document: dict[str, Any], schema: str) -> set[str]:
+    return set(document["components"]["schemas"][schema]["properties"])
+
+
+def form_properties(document: dict[str, Any], path: str) -> dict[str, Any]:
+    body = document["paths"][path]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+    return body["schema"]  # type: ignore[no-any-return]
+
+
+def test_a_credential_lifecycle_matches_the_spec(emulator: Emulator, spec: OpenAPI, document: dict[str, Any]) -> None:
+    declared = properties(document, "conversations.v1.credential")
+    created = exchange(emulator, spec, "POST", "/v1/Credentials",
+                       data={"Type": "apn", "FriendlyName": "ios", "Certificate": FAKE_PEM, "PrivateKey": FAKE_KEY,
+                             "Sandbox": "true"})
+    assert created.status_code == 201 and set(created.json()) == declared
+    sid = created.json()["sid"]
+    fetched = exchange(emulator, spec, "GET", f"/v1/Credentials/{sid}")
+    assert fetched.status_code == 200 and fetched.json() == created.json()
+    listed = exchange(emulator, spec, "GET", "/v1/Credentials")
+    assert listed.status_code == 200 and listed.json()["credentials"] == [created.json()]
+    updated = exchange(emulator, spec, "POST", f"/v1/Credentials/{sid}",
+                       data={"FriendlyName": "ios-prod", "Sandbox": "false", "Certificate": FAKE_PEM})
+    assert updated.status_code == 200 and set(updated.json()) == declared
+    assert (updated.json()["friendly_name"], updated.json()["sandbox"]) == ("ios-prod", "False")
+    deleted = exchange(emulator, spec, "DELETE", f"/v1/Credentials/{sid}")
+    assert (deleted.status_code, deleted.content) == (204, b"")
+
+
+@pytest.mark.parametrize("form", [{"Type": "fcm", "Secret": "fcm-server-key"}, {"Type": "gcm", "ApiKey": "gcm-key"},
+                                  {"Type": "apn"}])
+def test_each_credential_type_is_answered_as_the_spec_declares(emulator: Emulator, spec: OpenAPI,
+                                                               form: dict[str, str]) -> None:
+    created = exchange(emulator, spec, "POST", "/v1/Credentials", data=form)
+    assert created.status_code == 201
+    assert (created.json()["type"], created.json()["sandbox"]) == (form["Type"], "False")
+
+
+def test_a_service_lifecycle_matches_the_spec(emulator: Emulator, spec: OpenAPI, document: dict[str, Any]) -> None:
+    created = exchange(emulator, spec, "POST", "/v1/Services", data={"FriendlyName": "support-dev"})
+    assert created.status_code == 201 and set(created.json()) == properties(document, "conversations.v1.service")
+    sid = created.json()["sid"]
+    example = document["paths"]["/v1/Services/{Sid}"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert set(created.json()["links"]) == set(example["examples"]["fetch"]["value"]["links"])
+    fetched = exchange(emulator, spec, "GET", f"/v1/Services/{sid}")
+    assert fetched.status_code == 200 and fetched.json() == created.json()
+    listed = exchange(emulator, spec, "GET", "/v1/Services")
+    assert sid in [s["sid"] for s in listed.json()["services"]]
+    settings = exchange(emulator, spec, "GET", f"/v1/Services/{sid}/Configuration/Notifications")
+    assert settings.status_code == 200
+    deleted = exchange(emulator, spec, "DELETE", f"/v1/Services/{sid}")
+    assert (deleted.status_code, deleted.content) == (204, b"")
+
+
+@pytest.mark.parametrize(("path", "key", "create"), [
+    ("/v1/Credentials", "credentials", {"Type": "fcm", "Secret": "k"}),
+    ("/v1/Services", "services", {"FriendlyName": "s"}),
+])
+def test_a_list_pages_as_the_spec_declares(emulator: Emulator, spec: OpenAPI, document: dict[str, Any], path: str,
+                                           key: str, create: dict[str, str]) -> None:
+    for _ in range(3):
+        exchange(emulator, spec, "POST", path, data=create)
+    everything = [item["sid"] for item in exchange(emulator, spec, "GET", path).json()[key]]
+    assert len(everything) >= 3
+    schema = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    first = exchange(emulator, spec, "GET", path, params={"PageSize": 2}).json()
+    assert set(first) == set(schema["properties"])
+    assert set(first["meta"]) == set(schema["properties"]["meta"]["properties"])
+    assert (first["meta"]["key"], first["meta"]["page_size"], first["meta"]["previous_page_url"]) == (key, 2, None)
+    seen, page = [], first
+    while True:  # follow next_page_url as a client does, to the end
+        seen += [item["sid"] for item in page[key]]
+        if page["meta"]["next_page_url"] is None:
+            break
+        next_url = page["meta"]["next_page_url"]
+        assert next_url.startswith(emulator.url + path + "?")
+        page = validated(emulator, spec, requests.get(next_url, auth=(ACCOUNT, TOKEN), timeout=5)).json()
+    assert seen == everything
+    back = validated(emulator, spec, requests.get(page["meta"]["previous_page_url"], auth=(ACCOUNT, TOKEN),
+                                                  timeout=5)).json()
+    assert [item["sid"] for item in back[key]] == everything[-len(page[key]) - 2:-len(page[key])]
+
+
+def test_spec_validation_rejects_a_credential_whose_sandbox_is_a_boolean(emulator: Emulator, spec: OpenAPI) -> None:
+    created = exchange(emulator, spec, "POST", "/v1/Credentials", data={"Type": "apn"})
+    created._content = json.dumps({**created.json(), "sandbox": False}).encode()
+    with pytest.raises(OpenAPIError):
+        validated(emulator, spec, created)
+
+
+@pytest.mark.parametrize(("path", "fields"), [
+    ("/v1/Credentials", "_CREDENTIAL_KINDS"),
+    ("/v1/Credentials/{Sid}", "_CREDENTIAL_KINDS"),
+    ("/v1/Services", "_SERVICE_KINDS"),
+])
+def test_the_emulators_form_fields_are_the_specs(document: dict[str, Any], path: str, fields: str) -> None:
+    from pulumi_twilio_conversations import emulator as module
+
+    kinds: dict[str, str] = getattr(module, fields)
+    declared = form_properties(document, path)["properties"]
+    spec_kinds = {name: "push_type" if "$ref" in prop else {"boolean": "bool", "string": "text"}[prop["type"]]
+                  for name, prop in declared.items()}
+    assert kinds == spec_kinds
+    enum = document["components"]["schemas"]["credential_enum_push_type"]["enum"]
+    assert set(module.PUSH_TYPES) == set(enum)
+
+
+@pytest.mark.parametrize("path", ["/v1/Credentials", "/v1/Credentials/{Sid}", "/v1/Services", "/v1/Services/{Sid}",
+                                  OPERATION, "/v1/Configuration"])
+def test_each_path_answers_the_methods_of_the_spec_and_405_for_the_others(emulator: Emulator,
+                                                                          document: dict[str, Any], path: str) -> None:
+    credential = requests.post(f"{emulator.url}/v1/Credentials", data={"Type": "fcm"}, auth=(ACCOUNT, TOKEN),
+                               timeout=5).json()["sid"]
+    concrete = path.format(Sid=SID if "Services" in path else credential, ChatServiceSid=SID)
+    has = {m.upper() for m in document["paths"][path] if m in ("get", "post", "delete")}
+    for method in ("GET", "POST", "DELETE"):
+        response = requests.request(method, emulator.url + concrete, auth=(ACCOUNT, TOKEN), timeout=5)
+        if method in has:
+            assert response.status_code not in (404, 405), (method, path)
+        else:
+            assert (response.status_code, response.json()["code"]) == (405, 20004), (method, path)
+            assert set(response.headers["Allow"].split(", ")) == has

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import subprocess
 import sys
@@ -13,7 +15,7 @@ import pytest
 import requests
 
 from pulumi_twilio_conversations.core.models import MAX_TEXT_LENGTH
-from pulumi_twilio_conversations.emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator
+from pulumi_twilio_conversations.emulator import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator, default_settings_raw
 
 from conftest import ACCOUNT, OTHER_SID, SID, TOKEN
 
@@ -135,6 +137,192 @@ def test_region_only_hosts_get_no_answer(emulator: Emulator, host: str, answered
     except requests.ConnectionError:
         status = None
     assert (status == 200) is answered
+
+
+# --- services and push credentials ----------------------------------------------------------------------------
+
+# Recognizable fakes, so that a scan can prove they never come back; each line of the PEMs is looked for too.
+APNS_CERT = ("-----BEGIN CERTIFICATE-----\nMIIFnTCCBIWgAwIBAgIIAjy9H849+E8wDQYJKoZIhvcNAQEFfakeCERTline1\n"
+             "Zm9vYmFyYmF6cXV4fakeCERTline2AAAA==\n-----END CERTIFICATE-----")
+APNS_KEY = ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpQIBAAKCAQEAuyf/lNrH9ck8DmNyo3fGfakeKEYline1\n"
+            "c2VjcmV0c2VjcmV0fakeKEYline2BBBB==\n-----END RSA PRIVATE KEY-----")
+FCM_KEY = "AAAAfcm-server-key:APA91bFAKE-FCM-SECRET-7c1d"
+GCM_KEY = "AIzaSyFAKE-GCM-API-KEY-42"
+SECRETS = (APNS_CERT, APNS_KEY, FCM_KEY, GCM_KEY)
+SECRET_PIECES = [line for secret in SECRETS for line in secret.splitlines() if "fake" in line.lower()] + [
+    FCM_KEY, GCM_KEY]
+
+
+def leaked(response: requests.Response) -> list[str]:
+    """The secrets, or a line of one, found in an answer's body or headers (raw, and JSON-escaped)."""
+    seen = response.text + json.dumps(response.text) + repr(dict(response.headers))
+    return [piece for piece in SECRET_PIECES if piece in seen or json.dumps(piece)[1:-1] in seen]
+
+
+def api(emulator: Emulator, method: str, path: str, auth: Any = (ACCOUNT, TOKEN), **kwargs: Any) -> requests.Response:
+    return requests.request(method, emulator.url + path, auth=auth, timeout=5, **kwargs)
+
+
+def test_credential_secrets_are_stored_but_never_in_any_answer(emulator: Emulator) -> None:
+    answers = [
+        api(emulator, "POST", "/v1/Credentials", data={"Type": "apn", "Certificate": APNS_CERT, "PrivateKey": APNS_KEY,
+                                                       "Sandbox": "true", "FriendlyName": "ios"}),
+        api(emulator, "POST", "/v1/Credentials", data={"Type": "fcm", "Secret": FCM_KEY}),
+        api(emulator, "POST", "/v1/Credentials", data={"Type": "gcm", "ApiKey": GCM_KEY}),
+    ]
+    apn, fcm, gcm = (a.json()["sid"] for a in answers)
+    answers += [
+        api(emulator, "GET", f"/v1/Credentials/{apn}"),
+        api(emulator, "GET", "/v1/Credentials"),
+        api(emulator, "GET", "/v1/Credentials", params={"PageSize": 1}),
+        api(emulator, "POST", f"/v1/Credentials/{fcm}", data={"Secret": FCM_KEY, "FriendlyName": "android"}),
+        api(emulator, "POST", f"/v1/Credentials/{apn}", data={"Certificate": APNS_CERT, "PrivateKey": APNS_KEY}),
+        # refused forms that carry secrets: the error names the field, never a value
+        api(emulator, "POST", "/v1/Credentials", data={"Type": "apn", "Certificate": APNS_CERT, "Sandbox": "yes"}),
+        api(emulator, "POST", "/v1/Credentials", data={"Type": "fcm", "Secret": FCM_KEY, "Secrett": FCM_KEY}),
+        api(emulator, "POST", "/v1/Credentials", data={"Secret": FCM_KEY}),
+        api(emulator, "POST", f"/v1/Credentials/{gcm}", data={"ApiKey": GCM_KEY, "Type": GCM_KEY}),
+        api(emulator, "POST", f"/v1/Credentials/{gcm}", data=[("ApiKey", GCM_KEY), ("ApiKey", GCM_KEY)]),
+        api(emulator, "POST", f"/v1/Credentials/{gcm}", data={"ApiKey": GCM_KEY},
+            auth=("AC" + "7" * 32, "wrong")),
+        api(emulator, "DELETE", f"/v1/Credentials/{gcm}"),
+    ]
+    assert [a.status_code for a in answers] == [201, 201, 201, 200, 200, 200, 200, 200, 400, 400, 400, 400, 400, 401,
+                                                204]
+    assert {a.url: leaked(a) for a in answers if leaked(a)} == {}
+    stored = {c.sid: c for c in emulator.credentials()}  # what Twilio received
+    assert (stored[apn].certificate, stored[apn].private_key, stored[apn].sandbox) == (APNS_CERT, APNS_KEY, True)
+    assert stored[fcm].secret == FCM_KEY and gcm not in stored
+    admin = requests.get(f"{emulator.url}/_emulator/credentials/{apn}", timeout=5).json()
+    assert admin["certificate"] == APNS_CERT  # the admin endpoint says what was received; the API never does
+
+
+def test_a_credential_answer_has_twilios_fields_and_no_secret_ones(emulator: Emulator) -> None:
+    body = api(emulator, "POST", "/v1/Credentials", data={"Type": "FcM", "Secret": FCM_KEY}).json()
+    assert set(body) == {"sid", "account_sid", "friendly_name", "type", "sandbox", "date_created", "date_updated",
+                         "url"}
+    assert re.fullmatch(r"CR[0-9a-f]{32}", body["sid"]) and body["account_sid"] == ACCOUNT
+    assert (body["type"], body["sandbox"], body["friendly_name"]) == ("fcm", "False", None)  # any case; a string
+    assert body["url"] == f"{emulator.url}/v1/Credentials/{body['sid']}"
+
+
+def test_a_credential_update_changes_only_the_fields_given(emulator: Emulator) -> None:
+    sid = api(emulator, "POST", "/v1/Credentials", data={"Type": "apn", "FriendlyName": "ios", "Sandbox": "true",
+                                                        "Certificate": "old-cert"}).json()["sid"]
+    body = api(emulator, "POST", f"/v1/Credentials/{sid}", data={"Certificate": APNS_CERT}).json()
+    assert (body["friendly_name"], body["sandbox"], body["type"]) == ("ios", "True", "apn")
+    (stored,) = emulator.credentials()
+    assert stored.certificate == APNS_CERT
+
+
+@pytest.mark.parametrize(("form", "words"), [
+    ({}, "Missing required parameter Type in the post body"),
+    ({"FriendlyName": "ios"}, "Missing required parameter Type in the post body"),
+    ({"Type": "voip"}, "Type must be one of apn, gcm, fcm"),
+    ({"Type": "apn", "Sandbox": "yes"}, "Sandbox must be a boolean"),
+    ({"Type": "apn", "FriendlyName": "x" * 65}, "FriendlyName is longer than 64 characters"),
+])
+def test_a_credential_form_twilio_refuses_is_400_naming_the_field(emulator: Emulator, form: dict[str, str],
+                                                                 words: str) -> None:
+    response = api(emulator, "POST", "/v1/Credentials", data=form)
+    assert (response.status_code, response.json()["code"], response.json()["status"]) == (400, 20001, 400)
+    assert words in response.json()["message"]
+    assert emulator.credentials() == []
+
+
+def test_a_service_is_created_with_the_default_settings_of_a_seeded_one(emulator: Emulator) -> None:
+    body = api(emulator, "POST", "/v1/Services", data={"FriendlyName": "support-dev"}).json()
+    sid = body["sid"]
+    assert re.fullmatch(r"IS[0-9a-f]{32}", sid) and (body["account_sid"], body["friendly_name"]) == (
+        ACCOUNT, "support-dev")
+    created = api(emulator, "GET", f"/v1/Services/{sid}/Configuration/Notifications").json()
+    seeded = api(emulator, "GET", f"/v1/Services/{SID}/Configuration/Notifications").json()
+    assert created == {**seeded, "chat_service_sid": sid, "url": emulator.api_url(sid)}
+    assert emulator.settings(sid) == default_settings_raw()
+
+
+def test_deleting_a_service_deletes_its_notification_settings(emulator: Emulator) -> None:
+    sid = api(emulator, "POST", "/v1/Services", data={"FriendlyName": "support-dev"}).json()["sid"]
+    assert api(emulator, "POST", f"/v1/Services/{sid}/Configuration/Notifications",
+               data={"NewMessage.Enabled": "true"}).ok
+    assert api(emulator, "DELETE", f"/v1/Services/{sid}").status_code == 204
+    for method, path in (("GET", f"/v1/Services/{sid}/Configuration/Notifications"),
+                         ("POST", f"/v1/Services/{sid}/Configuration/Notifications"),
+                         ("GET", f"/v1/Services/{sid}"), ("DELETE", f"/v1/Services/{sid}")):
+        response = api(emulator, method, path)
+        assert (response.status_code, response.json()["code"]) == (404, 20404), (method, path)
+    assert sid not in [s["sid"] for s in api(emulator, "GET", "/v1/Services").json()["services"]]
+    assert sid not in emulator.state.services
+
+
+@pytest.mark.parametrize("form", [{}, {"FriendlyName": ""}])
+def test_a_service_needs_a_friendly_name(emulator: Emulator, form: dict[str, str]) -> None:
+    response = api(emulator, "POST", "/v1/Services", data=form)
+    assert (response.status_code, response.json()["code"]) == (400, 20001)
+    assert response.json()["message"] == "Missing required parameter FriendlyName in the post body"
+
+
+def test_a_service_has_no_update(emulator: Emulator) -> None:
+    response = api(emulator, "POST", f"/v1/Services/{SID}", data={"FriendlyName": "renamed"})
+    assert (response.status_code, response.json()["code"], response.headers["Allow"]) == (405, 20004, "GET, DELETE")
+    assert api(emulator, "GET", f"/v1/Services/{SID}").json()["friendly_name"] == SID  # a seeded one's name
+
+
+def test_another_accounts_services_and_credentials_are_404(emulator: Emulator) -> None:
+    other = ("AC" + "7" * 32, "other-token")
+    emulator.state.accounts[other[0]] = other[1]
+    credential = api(emulator, "POST", "/v1/Credentials", data={"Type": "fcm", "Secret": FCM_KEY}).json()["sid"]
+    service = api(emulator, "POST", "/v1/Services", data={"FriendlyName": "mine"}).json()["sid"]
+    for method, path in (("GET", f"/v1/Credentials/{credential}"), ("POST", f"/v1/Credentials/{credential}"),
+                         ("DELETE", f"/v1/Credentials/{credential}"), ("GET", f"/v1/Services/{service}"),
+                         ("DELETE", f"/v1/Services/{service}"),
+                         ("GET", f"/v1/Services/{service}/Configuration/Notifications"),
+                         ("GET", f"/v1/Credentials/CR{'0' * 32}"), ("GET", "/v1/Credentials/bogus")):
+        form = {"FriendlyName": "theirs"} if method == "POST" else None
+        response = api(emulator, method, path, auth=other, data=form)
+        assert (response.status_code, response.json()["code"]) == (404, 20404), (method, path)
+    assert api(emulator, "GET", "/v1/Credentials", auth=other).json()["credentials"] == []
+    assert api(emulator, "GET", "/v1/Services", auth=other).json()["services"] == []
+    assert api(emulator, "GET", f"/v1/Credentials/{credential}").json()["friendly_name"] is None  # untouched
+    assert api(emulator, "GET", f"/v1/Services/{service}").ok
+
+
+@pytest.mark.parametrize(("method", "path", "form"), [
+    ("POST", "/v1/Credentials", {"Type": "fcm", "Secrett": "k"}),
+    ("POST", "/v1/Credentials/{credential}", {"FriendlyName": "x", "Sanbox": "true"}),
+    ("POST", "/v1/Services", {"FriendlyName": "x", "UniqueName": "y"}),
+])
+def test_unknown_form_fields_are_refused_when_strict_and_ignored_otherwise(method: str, path: str,
+                                                                          form: dict[str, str]) -> None:
+    with Emulator(strict=True) as strict, Emulator() as lenient:
+        for emu, status in ((strict, 400), (lenient, 200 if "{credential}" in path else 201)):
+            credential = api(emu, "POST", "/v1/Credentials", auth=emu.auth, data={"Type": "fcm"}).json()["sid"]
+            response = api(emu, method, path.format(credential=credential), auth=emu.auth, data=form)
+            assert response.status_code == status, emu
+            if status == 400:
+                assert response.json()["code"] == 20001 and "is not a parameter" in response.json()["message"]
+        assert len(strict.credentials()) == 1 and strict.service_records() == []
+
+
+@pytest.mark.parametrize("params", [{"PageSize": "0"}, {"PageSize": "101"}, {"PageSize": "ten"},
+                                    {"PageToken": "nonsense"}])
+def test_a_list_refuses_a_page_the_spec_does_not_allow(emulator: Emulator, params: dict[str, str]) -> None:
+    response = api(emulator, "GET", "/v1/Credentials", params=params)
+    assert (response.status_code, response.json()["code"]) == (400, 20001)
+
+
+def test_admin_endpoints_seed_and_read_credentials_and_named_services(emulator: Emulator) -> None:
+    sid = requests.post(f"{emulator.url}/_emulator/credentials",
+                        json={"type": "fcm", "secret": FCM_KEY, "friendly_name": "android"}, timeout=5).json()["sid"]
+    assert api(emulator, "GET", f"/v1/Credentials/{sid}").json()["friendly_name"] == "android"
+    (raw,) = requests.get(f"{emulator.url}/_emulator/credentials", timeout=5).json()
+    assert (raw["sid"], raw["secret"], raw["account_sid"]) == (sid, FCM_KEY, ACCOUNT)
+    assert requests.delete(f"{emulator.url}/_emulator/credentials/{sid}", timeout=5).ok
+    assert api(emulator, "GET", f"/v1/Credentials/{sid}").status_code == 404
+    new = "IS" + "5" * 32
+    requests.post(f"{emulator.url}/_emulator/services", json={"sid": new, "friendly_name": "legacy"}, timeout=5)
+    assert api(emulator, "GET", f"/v1/Services/{new}").json()["friendly_name"] == "legacy"
+    assert requests.post(f"{emulator.url}/_emulator/credentials", json={"type": "voip"}, timeout=5).status_code == 400
 
 
 # --- many clients at once ------------------------------------------------------------------------------------

@@ -1,9 +1,20 @@
-"""A local, stateful stand-in for Twilio's service notification configuration API.
+"""A local, stateful stand-in for Twilio's Conversations API: services, push credentials and the
+services' notification configuration.
 
-It answers ``GET``/``POST /v1/Services/{sid}/Configuration/Notifications`` like Twilio does: HTTP
-Basic auth against configured accounts and API keys, form fields and booleans validated as Twilio's
-spec declares them, 404/20404 for a service the account does not own, Twilio-shaped error JSON.
-Tests can inject faults and read a log of every request (Authorization header removed).
+It answers, per account, as Twilio's spec (twilio_conversations_v1.json) declares them:
+
+- ``GET``/``POST /v1/Services/{sid}/Configuration/Notifications``: a service's notification settings;
+- ``POST``/``GET /v1/Services`` (create, list) and ``GET``/``DELETE /v1/Services/{sid}``: services
+  (``IS`` SIDs); deleting one deletes its notification settings too;
+- ``POST``/``GET /v1/Credentials`` (create, list) and ``GET``/``POST``/``DELETE /v1/Credentials/{sid}``:
+  push credentials (``CR`` SIDs), whose secrets (certificate, private key, API key, secret) are stored
+  and never returned;
+- ``GET /v1/Configuration``: the caller's account.
+
+HTTP Basic auth against configured accounts and API keys, form fields and booleans validated as
+Twilio's spec declares them, 404/20404 for a resource the account does not own, 405/20004 for a method
+a path does not have, Twilio-shaped error JSON. Tests can inject faults and read a log of every
+request (Authorization header removed; the form as sent, secrets included).
 
 Run it::
 
@@ -12,9 +23,15 @@ Run it::
 Admin endpoints (no auth, loopback only), under ``/_emulator``:
 
 - ``GET /_emulator/requests`` / ``DELETE /_emulator/requests``: the request log.
-- ``POST /_emulator/services`` ``{"sid": "IS...", "account_sid": "AC..."}``: create a service.
+- ``POST /_emulator/services`` ``{"sid": "IS...", "account_sid": "AC...", "friendly_name": "..."}``:
+  create a service (only ``sid`` is required).
 - ``DELETE /_emulator/services/{sid}``: delete a service (the settings go with it).
 - ``GET /_emulator/services/{sid}``: the stored settings, raw (nulls included).
+- ``POST /_emulator/credentials`` ``{"type": "fcm", "account_sid": "AC...", "secret": "...", ...}``:
+  create a credential (as someone with the console would); answers ``{"sid": "CR..."}``.
+- ``GET /_emulator/credentials`` / ``GET /_emulator/credentials/{sid}``: the stored credentials, raw,
+  secrets included, so that a test can prove what Twilio received. The API never answers them.
+- ``DELETE /_emulator/credentials/{sid}``: delete a credential behind the provider's back.
 - ``POST /_emulator/faults`` ``{"status": 429, "count": 2, ...}``: see ``Fault``; ``DELETE`` clears.
 - ``POST /_emulator/latency`` ``{"seconds": 0.05}``: delay every API answer (a stand-in for the network).
 
@@ -37,12 +54,14 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NoReturn, Optional
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any, Literal, NoReturn, Optional
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .core.messages import show
 from .core.models import MAX_TEXT_LENGTH, SERVICE_SID_PATTERN
@@ -52,6 +71,16 @@ DEFAULT_ACCOUNT_SID = "AC00000000000000000000000000000000"
 DEFAULT_AUTH_TOKEN = "emulator-auth-token"
 ACCOUNT_SID_PATTERN = r"^AC[0-9a-fA-F]{32}$"
 _PATH = re.compile(r"^/v1/Services/([^/]+)/Configuration/Notifications/?$")
+# Each API path, the methods the spec gives it, and the handler (``_Handler._on_<name>``).
+_ROUTES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
+    (re.compile(r"^/v1/Configuration/?$"), ("GET", "POST"), "configuration"),
+    (re.compile(r"^/v1/Credentials/?$"), ("GET", "POST"), "credentials"),
+    (re.compile(r"^/v1/Credentials/([^/]+)/?$"), ("GET", "POST", "DELETE"), "credential"),
+    (re.compile(r"^/v1/Services/?$"), ("GET", "POST"), "services"),
+    # No POST: the spec has no update of a service (paths["/v1/Services/{Sid}"] is delete and get).
+    (re.compile(r"^/v1/Services/([^/]+)/?$"), ("GET", "DELETE"), "service"),
+    (_PATH, ("GET", "POST"), "notifications"),
+)
 # `PRODUCT.REGION.twilio.com` for a region other than us1: dead since 2026-04-28 (Twilio's "API Domain
 # Migration Guide"); what such a host answers is not documented, so the emulator answers nothing.
 _DEAD_HOST = re.compile(r"^[a-z]+\.(?!us1\.)[a-z]{2}[0-9]\.twilio\.com(:\d+)?$", re.IGNORECASE)
@@ -61,6 +90,34 @@ _TOO_LONG = {
     "Sound": (50059, "Notification sound name too long"),
 }
 _FORM_FIELDS = {f.form: f for f in WIRE_FIELDS}
+# What each API handler answers, under the state's lock: (status, body); a body of None is none (204).
+_Answer = tuple[int, Optional[dict[str, Any]]]
+
+# The kind of each form field of a request body, as the spec declares it: "bool" is its `boolean`
+# (sent as true/false), "push_type" its enum credential_enum_push_type, "text" a string.
+Kind = Literal["bool", "text", "push_type"]
+_NOTIFICATION_KINDS: dict[str, Kind] = {f.form: "bool" if f.kind is bool else "text" for f in WIRE_FIELDS}
+# CreateCredentialRequest and UpdateCredentialRequest: the same fields; Type is required on create only.
+# The spec lets an update send Type as well (Twilio's docs do not say what a new type does): the
+# emulator applies it, so only the provider's own rule (a new type is a replace) keeps it from being sent.
+_CREDENTIAL_KINDS: dict[str, Kind] = {"Type": "push_type", "FriendlyName": "text", "Certificate": "text",
+                                      "PrivateKey": "text", "Sandbox": "bool", "ApiKey": "text", "Secret": "text"}
+_SERVICE_KINDS: dict[str, Kind] = {"FriendlyName": "text"}  # CreateServiceRequest, FriendlyName required
+PUSH_TYPES = ("apn", "gcm", "fcm")  # credential_enum_push_type
+# Form field -> attribute of StoredCredential for the secrets, which no API answer carries: the spec's
+# conversations.v1.credential has no such property ("Twilio never returns them", DESIGN.md).
+CREDENTIAL_SECRETS = {"Certificate": "certificate", "PrivateKey": "private_key", "ApiKey": "api_key",
+                      "Secret": "secret"}
+# The longest friendly names, from the spec's descriptions ("up to 64 characters" for a credential,
+# "limited to 256 characters" for a service). What Twilio answers past them is not documented: the
+# emulator refuses with the generic 20001, so that a provider that lets one through is caught.
+FRIENDLY_NAME_LIMITS = {"credential": 64, "service": 256}
+# Lists: PageSize "The default is 50, and the maximum is 100" (the spec's list parameters).
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 100
+# The links of a service (conversations.v1.service in the spec's examples), each under its URL.
+_SERVICE_LINKS = {"conversations": "Conversations", "users": "Users", "roles": "Roles", "bindings": "Bindings",
+                  "configuration": "Configuration", "participant_conversations": "ParticipantConversations",
+                  "conversation_with_participants": "ConversationWithParticipants"}
 
 
 @dataclass
@@ -95,6 +152,8 @@ class RecordedRequest:
     client_port: int = 0
     status: int = 0
     time: float = field(default_factory=time.time)
+    query: str = ""
+    """The query string, as sent (lists: PageSize, Page, PageToken)."""
 
 
 def default_settings_raw() -> dict[str, Any]:
@@ -103,6 +162,166 @@ def default_settings_raw() -> dict[str, Any]:
     for f in WIRE_FIELDS:
         set_path(tree, f.path, False if f.kind is bool else None)
     return tree
+
+
+def _now() -> str:
+    """A timestamp as Twilio's JSON writes one (the spec's examples: ``2015-10-07T17:50:01Z``)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_sid(prefix: str) -> str:
+    """A fresh SID: the two-letter prefix and 32 hex characters."""
+    return prefix + uuid.uuid4().hex
+
+
+@dataclass
+class StoredService:
+    """A service as the emulator keeps it (its settings are in ``EmulatorState.services``)."""
+
+    sid: str
+    account_sid: str
+    friendly_name: Optional[str]
+    date_created: str = field(default_factory=_now)
+    date_updated: str = ""
+    seq: int = 0
+    """Creation order: lists are in it, and page tokens point into it."""
+
+    def __post_init__(self) -> None:
+        self.date_updated = self.date_updated or self.date_created
+
+
+@dataclass
+class StoredCredential:
+    """A push credential as the emulator keeps it, secrets included (see ``credential_body``)."""
+
+    sid: str
+    account_sid: str
+    type: str
+    friendly_name: Optional[str] = None
+    sandbox: bool = False
+    certificate: Optional[str] = None
+    private_key: Optional[str] = None
+    api_key: Optional[str] = None
+    secret: Optional[str] = None
+    date_created: str = field(default_factory=_now)
+    date_updated: str = ""
+    seq: int = 0
+
+    def __post_init__(self) -> None:
+        self.date_updated = self.date_updated or self.date_created
+
+
+def credential_body(cred: StoredCredential, base_url: str) -> dict[str, Any]:
+    """A credential as Twilio answers it (conversations.v1.credential). An allow-list of the public
+    fields: the secrets cannot reach an answer. ``sandbox`` is a string in the spec (``"sandbox":
+    {"type": "string"}``) and every example of it is ``"False"``: Python's spelling of the boolean."""
+    return {
+        "sid": cred.sid,
+        "account_sid": cred.account_sid,
+        "friendly_name": cred.friendly_name,
+        "type": cred.type,
+        "sandbox": str(cred.sandbox),
+        "date_created": cred.date_created,
+        "date_updated": cred.date_updated,
+        "url": f"{base_url}/v1/Credentials/{cred.sid}",
+    }
+
+
+def service_body(service: StoredService, base_url: str) -> dict[str, Any]:
+    """A service as Twilio answers it (conversations.v1.service, in the order of the spec's examples)."""
+    url = f"{base_url}/v1/Services/{service.sid}"
+    return {
+        "sid": service.sid,
+        "account_sid": service.account_sid,
+        "friendly_name": service.friendly_name,
+        "date_created": service.date_created,
+        "date_updated": service.date_updated,
+        "url": url,
+        "links": {name: f"{url}/{tail}" for name, tail in _SERVICE_LINKS.items()},
+    }
+
+
+def form_problem(form_pairs: list[tuple[str, str]], kinds: Mapping[str, Kind], strict: bool,
+                 content_type: str, required: tuple[str, ...] = ()) -> Optional[tuple[int, str]]:
+    """(Twilio error code, message) for a form Twilio would refuse, else None. Never echoes a value: any
+    field may hold a secret (a PEM, an FCM key), pasted into the right field or, by mistake, another."""
+    if form_pairs and content_type != "application/x-www-form-urlencoded":
+        return 20001, f"Unsupported Content-Type {content_type!r}; use application/x-www-form-urlencoded"
+    seen = set()
+    for name, value in form_pairs:
+        kind = kinds.get(name)
+        if kind is None:
+            if strict:
+                return 20001, f"Invalid parameter: {name!r} is not a parameter of this resource (strict emulator)"
+            continue  # ignored, as Twilio ignores parameters it does not know (its warning 20001)
+        if name in seen:
+            return 20001, f"Invalid parameter: {name!r} given more than once"
+        seen.add(name)
+        if kind == "bool" and value not in ("true", "false"):
+            return 20001, f"Invalid parameter: {name} must be a boolean ('true' or 'false')"
+        # The spec's own examples send "GcM" and "FcM" and get "gcm" back: the type is read in any case.
+        if kind == "push_type" and value.lower() not in PUSH_TYPES:
+            return 20001, f"Invalid parameter: {name} must be one of {', '.join(PUSH_TYPES)}"
+    for name in required:
+        if not dict(form_pairs).get(name):
+            # Twilio's answer for a required field left out, word for word (status 400, code 20001), as
+            # quoted in nash-md/twilio-contact-center#18 and twilio/twilio-chat-demo-android#147.
+            return 20001, f"Missing required parameter {name} in the post body"
+    return None
+
+
+def name_problem(form_pairs: list[tuple[str, str]], resource: str) -> Optional[tuple[int, str]]:
+    """(code, message) for a FriendlyName past the spec's limit for ``resource``, else None."""
+    limit = FRIENDLY_NAME_LIMITS[resource]
+    if len(dict(form_pairs).get("FriendlyName", "")) > limit:
+        return 20001, f"Invalid parameter: FriendlyName is longer than {limit} characters"
+    return None
+
+
+def list_page(items: list[dict[str, Any]], key: str, url: str,
+              query: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+    """(status, body) of a list answer: ``{key: [...], "meta": {...}}`` as the spec's List*Response.
+
+    ``PageSize`` is 1 to 100 (default 50); ``Page`` is "simply for client state", so the position comes
+    from ``PageToken`` alone: ``PA<n>`` is the page after the item of creation number n, ``PB<n>`` the
+    page before it (opaque to clients, who follow ``next_page_url`` / ``previous_page_url``). ``items``
+    carry their creation number under ``"_seq"``, in creation order."""
+    try:
+        size = int(query.get("PageSize", DEFAULT_PAGE_SIZE))
+        page = int(query.get("Page", 0))
+    except ValueError:
+        return 400, _error(400, 20001, "Invalid parameter: PageSize and Page must be whole numbers")
+    if not 1 <= size <= MAX_PAGE_SIZE or page < 0:
+        return 400, _error(400, 20001, f"Invalid parameter: PageSize must be 1 to {MAX_PAGE_SIZE}, Page 0 or more")
+    token = query.get("PageToken", "")
+    match = re.fullmatch(r"P([AB])(\d+)", token)
+    if token and not match:
+        return 400, _error(400, 20001, "Invalid parameter: PageToken is not one this API gave")
+    if match and match.group(1) == "B":
+        before = [i for i in items if i["_seq"] < int(match.group(2))]
+        chosen = before[-size:]
+    else:
+        after = int(match.group(2)) if match else -1
+        chosen = [i for i in items if i["_seq"] > after][:size]
+    more_after = bool(chosen) and any(i["_seq"] > chosen[-1]["_seq"] for i in items)
+    more_before = bool(chosen) and any(i["_seq"] < chosen[0]["_seq"] for i in items)
+
+    def page_url(number: int, page_token: Optional[str] = None) -> str:
+        params: dict[str, Any] = {"PageSize": size, "Page": number}
+        if page_token:
+            params["PageToken"] = page_token
+        return f"{url}?{urlencode(params)}"
+
+    meta = {
+        "page": page,
+        "page_size": size,
+        "first_page_url": page_url(0),
+        "previous_page_url": page_url(max(page - 1, 0), f"PB{chosen[0]['_seq']}") if more_before else None,
+        "url": page_url(page, token or None),
+        "next_page_url": page_url(page + 1, f"PA{chosen[-1]['_seq']}") if more_after else None,
+        "key": key,
+    }
+    return 200, {key: [{k: v for k, v in i.items() if k != "_seq"} for i in chosen], "meta": meta}
 
 
 class EmulatorState:
@@ -125,7 +344,14 @@ class EmulatorState:
         # api key sid -> (secret, account sid)
         self.api_keys: dict[str, tuple[str, str]] = dict(api_keys or {})
         self.services: dict[str, dict[str, Any]] = {}
+        """Service SID -> its notification settings, raw (as Twilio stores them: texts may be null)."""
         self.owners: dict[str, str] = {}
+        """Service SID -> the account that owns it."""
+        self.service_records: dict[str, StoredService] = {}
+        """Service SID -> its name and dates."""
+        self.credentials: dict[str, StoredCredential] = {}
+        """Credential SID -> the credential, secrets included."""
+        self._seq = 0
         self.faults: list[Fault] = []
         self.requests: list[RecordedRequest] = []
         self.latency = 0.0
@@ -164,20 +390,54 @@ class EmulatorState:
             with self._flight:
                 self.in_flight -= 1
 
-    def add_service(self, sid: str, account_sid: Optional[str] = None) -> None:
+    def next_seq(self) -> int:
+        """The next creation number (lists are in creation order)."""
+        with self.lock:
+            self._seq += 1
+            return self._seq
+
+    def _owner(self, account_sid: Optional[str]) -> str:
+        owner = account_sid or next(iter(self.accounts))
+        if owner not in self.accounts:
+            raise ValueError(f"unknown account {owner!r}")
+        return owner
+
+    def add_service(self, sid: str, account_sid: Optional[str] = None, friendly_name: Optional[str] = None) -> None:
+        """A service, owned by ``account_sid`` (default: the first account), with Twilio's default
+        notification settings; its friendly name defaults to its SID. An existing one keeps its settings."""
         if not re.fullmatch(SERVICE_SID_PATTERN, sid):
             raise ValueError(f"not a service SID: {sid!r}")
         with self.lock:
-            owner = account_sid or next(iter(self.accounts))
-            if owner not in self.accounts:
-                raise ValueError(f"unknown account {owner!r}")
+            owner = self._owner(account_sid)
             self.owners[sid] = owner
             self.services.setdefault(sid, default_settings_raw())
+            record = self.service_records.get(sid)
+            if record is None:
+                self.service_records[sid] = StoredService(sid, owner, friendly_name or sid, seq=self.next_seq())
+            else:
+                record.account_sid, record.friendly_name = owner, friendly_name or record.friendly_name
 
     def remove_service(self, sid: str) -> None:
+        """Delete a service and, as Twilio does, everything in it (its notification settings)."""
         with self.lock:
             self.services.pop(sid, None)
             self.owners.pop(sid, None)
+            self.service_records.pop(sid, None)
+
+    def add_credential(self, type: str, account_sid: Optional[str] = None, **fields: Any) -> str:
+        """A push credential of ``type`` (apn, gcm or fcm), owned by ``account_sid`` (default: the first
+        account); ``fields`` are StoredCredential's (friendly_name, sandbox, certificate, ...). Its SID."""
+        if type not in PUSH_TYPES:
+            raise ValueError(f"not a push credential type: {type!r} (one of {', '.join(PUSH_TYPES)})")
+        with self.lock:
+            sid = new_sid("CR")
+            self.credentials[sid] = StoredCredential(sid, self._owner(account_sid), type, seq=self.next_seq(),
+                                                     **fields)
+            return sid
+
+    def remove_credential(self, sid: str) -> None:
+        with self.lock:
+            self.credentials.pop(sid, None)
 
     def authenticate(self, header: Optional[str]) -> Optional[tuple[str, str]]:
         """(username, account sid) for a valid Basic header, else None."""
@@ -219,6 +479,11 @@ def _error(status: int, code: int, message: str) -> dict[str, Any]:
     }
 
 
+def _not_found(path: str) -> dict[str, Any]:
+    """Twilio's 404 for a resource that does not exist or belongs to another account."""
+    return _error(404, 20404, f"The requested resource {path} was not found")
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
@@ -232,15 +497,19 @@ class _Handler(BaseHTTPRequestHandler):
     # -- plumbing
 
     def _send(self, status: int, body: Any, headers: Optional[dict[str, str]] = None) -> None:
+        """Answer ``body``: JSON, a raw string (a fault's), or None for no body at all (a 204, which
+        carries neither a body nor a Content-Length: RFC 9110 sections 6.4.1 and 8.6)."""
         raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         self.send_response(status)
-        content_type = "application/json" if not isinstance(body, str) else "text/plain"
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(raw)))
+        if body is not None:
+            content_type = "application/json" if not isinstance(body, str) else "text/plain"
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(raw)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        self.wfile.write(raw)
+        if body is not None:
+            self.wfile.write(raw)
         if self._record is not None:
             self._record.status = status
 
@@ -281,7 +550,7 @@ class _Handler(BaseHTTPRequestHandler):
         form_pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True) if body else []
         auth = state.authenticate(self.headers.get("Authorization"))
         self._record = RecordedRequest(method, path, dict(form_pairs), headers, auth[0] if auth else None,
-                                       self.client_address[1])
+                                       self.client_address[1], query=urlsplit(self.path).query)
         with state.lock:
             state.requests.append(self._record)
         if _DEAD_HOST.match(self.headers.get("Host") or ""):
@@ -315,63 +584,43 @@ class _Handler(BaseHTTPRequestHandler):
         if auth is None:
             self._send(401, _error(401, 20003, "Authenticate"), {"WWW-Authenticate": 'Basic realm="Twilio API"'})
             return
-        if path.rstrip("/") == "/v1/Configuration" and method == "GET":
-            self._send(200, self._configuration(auth[1]))
-            return
-        match = _PATH.match(path)
-        if not match or method not in ("GET", "POST"):
-            self._send(404, _error(404, 20404, f"The requested resource {path} was not found"))
-            return
-        sid = match.group(1)
-        with state.lock:
-            if sid not in state.services or state.owners.get(sid) != auth[1]:
-                self._send(404, _error(404, 20404, f"The requested resource {path} was not found"))
-                return
-            if method == "POST":
-                problem = self._validate(form_pairs)
-                if problem:
-                    self._send(400, _error(400, *problem))
-                    return
-                settings = state.services[sid]
-                for name, value in form_pairs:
-                    wire = _FORM_FIELDS.get(name)
-                    if wire is None:
-                        continue  # ignored, as Twilio ignores parameters it does not know
-                    if wire.kind is bool:
-                        set_path(settings, wire.path, value == "true")
-                    else:
-                        set_path(settings, wire.path, value if value != "" else None)
-            body = self._representation(sid)
-        self._send(200, body)
-
-    def _validate(self, form_pairs: list[tuple[str, str]]) -> Optional[tuple[int, str]]:
-        """(Twilio error code, message) for a form Twilio would refuse, else None."""
-        state = self.server.state
-        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
-        if form_pairs and content_type != "application/x-www-form-urlencoded":
-            return 20001, f"Unsupported Content-Type {content_type!r}; use application/x-www-form-urlencoded"
-        seen = set()
-        for name, value in form_pairs:
-            if name not in _FORM_FIELDS:
-                if state.strict:
-                    return 20001, f"Invalid parameter: {name!r} is not a parameter of this resource (strict emulator)"
+        for pattern, methods, name in _ROUTES:
+            match = pattern.match(path)
+            if match is None:
                 continue
-            if name in seen:
-                return 20001, f"Invalid parameter: {name!r} given more than once"
-            seen.add(name)
-            if _FORM_FIELDS[name].kind is bool and value not in ("true", "false"):
-                return 20001, f"Invalid parameter: {name} must be a boolean ('true' or 'false'), got {value!r}"
-            kind = name.rsplit(".", 1)[-1]
-            if kind in _TOO_LONG and len(value) > state.text_limit:
-                return _TOO_LONG[kind]
-        return None
+            if method not in methods:
+                # Twilio's error 20004 "Method not allowed": "The resource you accessed is valid, but the
+                # HTTP method you attempted to use is not supported for the resource"
+                # (https://www.twilio.com/docs/api/errors/20004), with HTTP's own status for it.
+                # A 405 names the methods the path has in Allow (RFC 9110 section 15.5.6).
+                self._send(405, _error(405, 20004, f"Method not allowed: {method} {path}"),
+                           {"Allow": ", ".join(methods)})
+                return
+            handler = getattr(self, f"_on_{name}")
+            with state.lock:
+                status, body = handler(method, match.group(1) if pattern.groups else "", form_pairs, auth[1])
+            self._send(status, body)
+            return
+        self._send(404, _not_found(path))
 
-    def _configuration(self, account_sid: str) -> dict[str, Any]:
+    def _form_problem(self, form_pairs: list[tuple[str, str]], kinds: Mapping[str, Kind],
+                      required: tuple[str, ...] = ()) -> Optional[tuple[int, str]]:
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+        return form_problem(form_pairs, kinds, self.server.state.strict, content_type, required)
+
+    def _query(self) -> dict[str, str]:
+        return dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+
+    def _on_configuration(self, method: str, _sid: str, _form: list[tuple[str, str]], account: str) -> _Answer:
         """``GET /v1/Configuration``: the account-level configuration of the caller's account (spec schema
         conversations.v1.configuration), whose ``account_sid`` tells which account an API key acts for."""
+        if method != "GET":
+            # Twilio has this update (UpdateConfiguration); the emulator does not. Its own answer, not
+            # Twilio's: 501 rather than a 404 or 405 that would say something false about Twilio.
+            return 501, _error(501, 20500, "The emulator does not implement POST /v1/Configuration")
         url = f"{self.server.state.base_url}/v1/Configuration"
-        return {
-            "account_sid": account_sid,
+        return 200, {
+            "account_sid": account,
             "default_chat_service_sid": None,
             "default_messaging_service_sid": None,
             "default_inactive_timer": None,
@@ -379,6 +628,29 @@ class _Handler(BaseHTTPRequestHandler):
             "url": url,
             "links": {"webhooks": f"{url}/Webhooks"},
         }
+
+    def _on_notifications(self, method: str, sid: str, form_pairs: list[tuple[str, str]], account: str) -> _Answer:
+        state = self.server.state
+        if sid not in state.services or state.owners.get(sid) != account:
+            return 404, _not_found(urlsplit(self.path).path)
+        if method == "POST":
+            problem = self._form_problem(form_pairs, _NOTIFICATION_KINDS)
+            if problem is None:
+                problem = next((_TOO_LONG[name.rsplit(".", 1)[-1]] for name, value in form_pairs
+                                if name in _FORM_FIELDS and name.rsplit(".", 1)[-1] in _TOO_LONG
+                                and len(value) > state.text_limit), None)
+            if problem:
+                return 400, _error(400, *problem)
+            settings = state.services[sid]
+            for name, value in form_pairs:
+                wire = _FORM_FIELDS.get(name)
+                if wire is None:
+                    continue  # ignored, as Twilio ignores parameters it does not know
+                if wire.kind is bool:
+                    set_path(settings, wire.path, value == "true")
+                else:
+                    set_path(settings, wire.path, value if value != "" else None)
+        return 200, self._representation(sid)
 
     def _representation(self, sid: str) -> dict[str, Any]:
         state = self.server.state
@@ -389,6 +661,78 @@ class _Handler(BaseHTTPRequestHandler):
         order = ["account_sid", "chat_service_sid", "log_enabled", "added_to_conversation", "new_message",
                  "removed_from_conversation", "url"]
         return {k: body[k] for k in order}
+
+    def _on_services(self, method: str, _sid: str, form_pairs: list[tuple[str, str]], account: str) -> _Answer:
+        state = self.server.state
+        if method == "GET":
+            owned = [{**service_body(r, state.base_url), "_seq": r.seq}
+                     for r in sorted(state.service_records.values(), key=lambda r: r.seq) if r.account_sid == account]
+            return list_page(owned, "services", f"{state.base_url}/v1/Services", self._query())
+        problem = (self._form_problem(form_pairs, _SERVICE_KINDS, required=("FriendlyName",))
+                   or name_problem(form_pairs, "service"))
+        if problem:
+            return 400, _error(400, *problem)
+        sid = new_sid("IS")
+        # With the default notification settings of any new service.
+        state.add_service(sid, account, dict(form_pairs)["FriendlyName"])
+        return 201, service_body(state.service_records[sid], state.base_url)
+
+    def _on_service(self, method: str, sid: str, _form: list[tuple[str, str]], account: str) -> _Answer:
+        state = self.server.state
+        record = state.service_records.get(sid)
+        if record is None or record.account_sid != account:
+            return 404, _not_found(urlsplit(self.path).path)
+        if method == "DELETE":
+            # "Remove a conversation service with all its nested resources" (the spec's DeleteService).
+            state.remove_service(sid)
+            return 204, None
+        return 200, service_body(record, state.base_url)
+
+    def _credential_problem(self, form_pairs: list[tuple[str, str]],
+                            required: tuple[str, ...]) -> Optional[tuple[int, str]]:
+        return self._form_problem(form_pairs, _CREDENTIAL_KINDS, required) or name_problem(form_pairs, "credential")
+
+    @staticmethod
+    def _apply_credential(cred: StoredCredential, form_pairs: list[tuple[str, str]]) -> None:
+        for name, value in form_pairs:
+            if name == "Type":
+                cred.type = value.lower()
+            elif name == "FriendlyName":
+                cred.friendly_name = value or None  # an empty text clears, as in the settings
+            elif name == "Sandbox":
+                cred.sandbox = value == "true"
+            elif name in CREDENTIAL_SECRETS:
+                setattr(cred, CREDENTIAL_SECRETS[name], value)
+
+    def _on_credentials(self, method: str, _sid: str, form_pairs: list[tuple[str, str]], account: str) -> _Answer:
+        state = self.server.state
+        if method == "GET":
+            owned = [{**credential_body(c, state.base_url), "_seq": c.seq}
+                     for c in sorted(state.credentials.values(), key=lambda c: c.seq) if c.account_sid == account]
+            return list_page(owned, "credentials", f"{state.base_url}/v1/Credentials", self._query())
+        problem = self._credential_problem(form_pairs, required=("Type",))
+        if problem:
+            return 400, _error(400, *problem)
+        sid = state.add_credential(dict(form_pairs)["Type"].lower(), account)
+        cred = state.credentials[sid]
+        self._apply_credential(cred, form_pairs)
+        return 201, credential_body(cred, state.base_url)
+
+    def _on_credential(self, method: str, sid: str, form_pairs: list[tuple[str, str]], account: str) -> _Answer:
+        state = self.server.state
+        cred = state.credentials.get(sid)
+        if cred is None or cred.account_sid != account:
+            return 404, _not_found(urlsplit(self.path).path)
+        if method == "DELETE":
+            state.remove_credential(sid)
+            return 204, None
+        if method == "POST":
+            problem = self._credential_problem(form_pairs, required=())
+            if problem:
+                return 400, _error(400, *problem)
+            self._apply_credential(cred, form_pairs)
+            cred.date_updated = _now()
+        return 200, credential_body(cred, state.base_url)
 
     # -- admin
 
@@ -409,8 +753,21 @@ class _Handler(BaseHTTPRequestHandler):
                     state.requests.clear()
                 self._send(200, {})
             elif parts == ["services"] and method == "POST":
-                state.add_service(data["sid"], data.get("account_sid"))
+                state.add_service(data["sid"], data.get("account_sid"), data.get("friendly_name"))
                 self._send(201, {"sid": data["sid"]})
+            elif parts == ["credentials"] and method == "POST":
+                sid = state.add_credential(**data)
+                self._send(201, {"sid": sid})
+            elif parts == ["credentials"] and method == "GET":
+                with state.lock:
+                    self._send(200, [asdict(c) for c in sorted(state.credentials.values(), key=lambda c: c.seq)])
+            elif len(parts) == 2 and parts[0] == "credentials" and method == "GET":
+                with state.lock:
+                    cred = state.credentials.get(parts[1])
+                    self._send(*((200, asdict(cred)) if cred else (404, {"error": "no such credential"})))
+            elif len(parts) == 2 and parts[0] == "credentials" and method == "DELETE":
+                state.remove_credential(parts[1])
+                self._send(200, {})
             elif len(parts) == 2 and parts[0] == "services" and method == "GET":
                 with state.lock:
                     if parts[1] not in state.services:
@@ -531,6 +888,16 @@ class Emulator:
     def settings(self, sid: str) -> dict[str, Any]:
         with self.state.lock:
             return copy.deepcopy(self.state.services[sid])
+
+    def credentials(self) -> list[StoredCredential]:
+        """The stored credentials, secrets included (what Twilio received), in creation order."""
+        with self.state.lock:
+            return [copy.copy(c) for c in sorted(self.state.credentials.values(), key=lambda c: c.seq)]
+
+    def service_records(self) -> list[StoredService]:
+        """The stored services (name, owner, dates), in creation order."""
+        with self.state.lock:
+            return [copy.copy(r) for r in sorted(self.state.service_records.values(), key=lambda r: r.seq)]
 
     def api_requests(self) -> list[RecordedRequest]:
         with self.state.lock:
