@@ -17,9 +17,9 @@ import inspect
 import os
 import re
 import sys
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from functools import cache
-from typing import Annotated, Any, Optional, TypeVar, Union
+from typing import Annotated, Any, ClassVar, Optional, TypeVar, Union
 
 import pulumi
 from pydantic import (
@@ -33,7 +33,7 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
-from .messages import UserError
+from .messages import Problem, UserError
 from .templates import placeholder_syntax_error
 
 T = TypeVar("T")
@@ -173,6 +173,58 @@ class _Settings(BaseModel):
     # marked as its base __init__ (pydantic/_internal/_model_construction.py, __pydantic_custom_init__):
     # nested values then keep pydantic's error locations, which validation.py reads for the dict path.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+
+class _Hidden:
+    """What a model's repr shows in place of a secret's value."""
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+
+_HIDDEN = _Hidden()
+
+
+class _ResourceInputs(_Settings):
+    """Base of a flat resource's input model (``Credential``, ``Service``): direct construction checks the
+    fields and then the resource's own cross-field rules (``_rules``), and a mistake is a SettingsError.
+
+    The values of the ``SECRET`` fields appear in no message, repr or str: pydantic's ValidationError (whose
+    text quotes the input) is neither shown nor chained, and ``__repr_args__`` (behind pydantic's repr and
+    str) masks them. ``model_dump()`` still returns them: the provider needs them to talk to Twilio.
+    """
+
+    RESOURCE: ClassVar[str] = ""
+    """The resource's name, as errors show it: ``Credential(...) at main.py:12 has invalid inputs``."""
+    SECRET: ClassVar[frozenset[str]] = frozenset()
+    """Fields whose value is a secret."""
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    def __init__(self, **data: Any) -> None:
+        """Validate as pydantic does, then the resource's rules; a mistake is one SettingsError."""
+        from .validation import problems_of, report
+
+        problems: list[Problem]
+        try:
+            BaseModel.__init__(self, **data)
+        except ValidationError as err:
+            problems = problems_of(err, root=type(self), hidden=self.SECRET)
+        else:
+            problems = self._rules()
+        if problems:
+            # Raised here, not in the except block, so that pydantic's error is not its __context__.
+            raise SettingsError(report(f"{self.RESOURCE}(...) at {_caller()}", problems))
+
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]  # see _Settings.__init__
+
+    def _rules(self) -> list[Problem]:
+        """The resource's rules across fields (which fields a credential type needs); none by default."""
+        return []
+
+    def __repr_args__(self) -> Iterable[tuple[Optional[str], Any]]:
+        for name, value in super().__repr_args__():
+            hide = name in self.SECRET and value is not None and not _is_deferred(value)
+            yield name, (_HIDDEN if hide else value)
 
 
 class WithMedia(_Settings):

@@ -25,11 +25,14 @@ from .models import (
 )
 from .wire import canonical_settings
 
+_SETTINGS_DEPTH = "the settings need 3 (for example new_message.with_media.template)"
 
-def nesting_problem(values: Any, limit: int = MAX_NESTING) -> Optional[Problem]:
+
+def nesting_problem(values: Any, limit: int = MAX_NESTING, need: str = _SETTINGS_DEPTH) -> Optional[Problem]:
     """A Problem naming the top-level field whose objects nest deeper than ``limit``, else None.
 
-    Iterative, so that absurd input is an error message, not a RecursionError.
+    Iterative, so that absurd input is an error message, not a RecursionError. ``need`` says how deep
+    the resource's inputs really go (a flat resource passes ``limit=1``).
     """
     if not isinstance(values, (Mapping, BaseModel)):
         return None
@@ -42,8 +45,8 @@ def nesting_problem(values: Any, limit: int = MAX_NESTING) -> Optional[Problem]:
                 node = fields_of(node)
             if isinstance(node, (Mapping, list, tuple)):
                 if depth > limit:
-                    return Problem(safe_name(key), f"nests objects more than {limit} levels deep; the settings "
-                                   "need 3 (for example new_message.with_media.template)")
+                    levels = "level" if limit == 1 else "levels"
+                    return Problem(safe_name(key), f"nests objects more than {limit} {levels} deep; {need}")
                 children = node.values() if isinstance(node, Mapping) else node
                 stack.extend((child, depth + 1) for child in children)
     return None
@@ -83,42 +86,57 @@ _TYPE_NAMES = {
 }
 
 
-def _describe(error: Any, loc: tuple[str, ...], fields: list[str]) -> str:
+def _describe(
+    error: Any, loc: tuple[str, ...], fields: list[str], root: type[BaseModel] = NotificationSettings,
+    hidden: bool = False,
+) -> str:
+    """Pydantic's error in words. ``hidden``: the field is a secret, so its value is never shown (only its
+    type); a value_error's message is ours and never quotes a secret either."""
     kind = error["type"]
     value = error.get("input")
+    shown = "(a secret: its value is not shown)" if hidden else show(value)
     if kind == "extra_forbidden":
         name = str(error["loc"][-1])
         close = difflib.get_close_matches(name[:100], fields, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else _elsewhere(name, loc[:-1])
+        hint = f"did you mean '{close[0]}'? " if close else _elsewhere(name, loc[:-1], root)
         return f"unknown field '{safe_name(name)}': {hint}valid fields are {', '.join(fields)}"
     if kind in _TYPE_NAMES:
         got = type(value).__name__
-        return f"must be {_TYPE_NAMES[kind]}, got {got} {show(value)}"
+        return f"must be {_TYPE_NAMES[kind]}, got {got} {shown}"
     if kind == "model_attributes_type":
-        return f"must be an object (a dict or the model), got {type(value).__name__} {show(value)}"
+        return f"must be an object (a dict or the model), got {type(value).__name__} {shown}"
     if kind in ("value_error", "assertion_error"):
         message = str(error["msg"])
         return message.removeprefix("Value error, ")
-    return f"{error['msg']} (got {show(value)})"
+    return f"{error['msg']} (got {shown})"
 
 
-def _elsewhere(name: str, parent: tuple[str, ...]) -> str:
+def _elsewhere(name: str, parent: tuple[str, ...], root: type[BaseModel] = NotificationSettings) -> str:
     """A hint for a field that belongs one level up (``new_message.with_media.sound``: Twilio's
     ``NewMessage.WithMedia`` has no sound; ``NewMessage.Sound`` is the one there is)."""
-    if parent and name in _fields_of(NotificationSettings, parent[:-1]):
+    if parent and name in _fields_of(root, parent[:-1]):
         owner = ".".join(parent[:-1]) or "the resource"
         return f"'{name}' is a field of {owner} ({'.'.join((*parent[:-1], name))}), not of {'.'.join(parent)}; "
     return ""
 
 
-def problems_of(err: ValidationError, at: tuple[str, ...] = ()) -> list[Problem]:
+def problems_of(
+    err: ValidationError, at: tuple[str, ...] = (), root: type[BaseModel] = NotificationSettings,
+    hidden: frozenset[str] = frozenset(),
+) -> list[Problem]:
     """Pydantic's errors as Problems with full dotted paths from the resource's inputs (``at``: where the
-    validated model sits, such as ``("new_message", "with_media")``) and the fix in words."""
+    validated model sits, such as ``("new_message", "with_media")``) and the fix in words.
+
+    ``root`` is the resource's input model (for the valid fields an unknown one is compared with);
+    ``hidden`` names its secret top-level fields, whose values no Problem shows.
+    """
     problems = []
     for error in err.errors():
         loc = (*at, *(safe_name(p) for p in error["loc"]))
         parent = loc[:-1] if error["type"] == "extra_forbidden" else loc
-        problems.append(Problem(".".join(loc), _describe(error, loc, _fields_of(NotificationSettings, parent))))
+        secret = bool(loc) and loc[0] in hidden and error["type"] != "extra_forbidden"
+        reason = _describe(error, loc, _fields_of(root, parent), root, hidden=secret)
+        problems.append(Problem(".".join(loc), reason))
     return problems
 
 

@@ -169,10 +169,15 @@ def from_api(body: Any) -> dict[str, Any]:
     return tree
 
 
-def changed_paths(live: Mapping[str, Any], desired: Mapping[str, Any]) -> list[str]:
-    """Dotted paths of the settings that differ; null and "" are equal; a deferred value differs."""
+def changed_paths(
+    live: Mapping[str, Any], desired: Mapping[str, Any], fields: Iterable[WireField] = WIRE_FIELDS
+) -> list[str]:
+    """Dotted paths of the settings that differ; null and "" are equal; a deferred value differs.
+
+    ``fields``: the resource's wire fields (the notification settings unless another resource's).
+    """
     changed = []
-    for f in WIRE_FIELDS:
+    for f in fields:
         new = get_path(desired, f.path)
         if (
             _under_deferred(desired, f.path)
