@@ -122,14 +122,27 @@ def _raised(make: Callable[[], BaseException]) -> BaseException:
 
 
 def _rewrapped(inner: BaseException) -> BaseException:
-    """What the SDK's wrappers do: raise another exception while handling ours."""
+    """What the experimental server's wrapper does: ``Exception(f"{e}:\n{stack}")`` while handling ours."""
+    try:
+        raise inner
+    except BaseException as err:
+        try:
+            raise Exception(f"{err}:\n  File \"server.py\", line 77, in wrapper\n")
+        except Exception as outer:
+            return outer
+
+
+def _bug_while_handling(inner: BaseException) -> BaseException:
+    """A bug in an ``except`` block of ours: another exception, raised while handling one of ours."""
     try:
         raise inner
     except BaseException:
         try:
-            raise Exception("wrapped with a stack")
-        except Exception as outer:
-            return outer
+            empty: dict[str, str] = {}
+            empty["missing"]
+        except KeyError as bug:
+            return bug
+    raise AssertionError("unreachable")
 
 
 def _cycle() -> BaseException:
@@ -143,6 +156,8 @@ def _cycle() -> BaseException:
     (_rewrapped(UserError("Twilio provider settings: ...")), "Twilio provider settings: ..."),
     (_raised(lambda: KeyError("surprise")), None),
     (_rewrapped(KeyError("surprise")), None),
+    (_bug_while_handling(UserError("Twilio: 404 not found")), None),
+    (_rewrapped(_bug_while_handling(UserError("Twilio: 404 not found"))), None),
     (_cycle(), None),
 ])
 def test_only_our_errors_are_shown_as_their_message(error: BaseException, shown: Optional[str]) -> None:

@@ -161,6 +161,18 @@ def test_a_misspelt_keyword_of_the_resource_names_the_field_meant(mocks: MockRec
     assert mocks.resources == []
 
 
+@pytest.mark.parametrize(("keyword", "words"), [
+    ("new_mesage", "unknown field 'new_mesage': did you mean 'new_message'?"),
+    ("confg_namespace", "unknown keyword 'confg_namespace': did you mean 'config_namespace'?"),
+    ("otps", "unknown keyword 'otps': did you mean 'opts'?"),
+])
+def test_a_misspelt_keyword_is_named_even_when_its_value_is_none(mocks: MockRecorder, keyword: str, words: str) -> None:
+    with pytest.raises(ServiceNotificationsError) as caught:
+        ServiceNotifications("x", chat_service_sid=SID, **{keyword: None})  # type: ignore[arg-type]
+    assert f"  {keyword}: {words}" in str(caught.value)
+    assert mocks.resources == []
+
+
 def test_a_misspelt_keyword_of_a_lookup_is_refused_too(mocks: MockRecorder) -> None:
     with pytest.raises(ServiceNotificationsError, match="unknown field 'log_enabeld'"):
         ServiceNotifications("x", chat_service_sid=SID, log_enabeld=True,  # type: ignore[arg-type]

@@ -25,8 +25,12 @@ class UserError(Exception):
 
 
 def user_message(err: BaseException) -> Optional[str]:
-    """The text to show for ``err``: a UserError's message, also when an SDK wrapper re-raised it as
-    another exception (its ``__cause__`` or ``__context__``); None for anything else.
+    """The text to show for ``err``: a UserError's message, also when an SDK wrapper re-raised it as a
+    plain ``Exception`` carrying its text (``_raise_with_traceback`` in pulumi/provider/experimental/
+    server.py raises ``Exception(f"{e}:\n{stack}")`` while handling ``e``); None for anything else.
+
+    Only that wrapper is looked through: any other exception raised while handling one of ours (a bug
+    in an ``except`` block) is a bug, and keeps its stack.
 
     Example::
 
@@ -41,7 +45,9 @@ def user_message(err: BaseException) -> Optional[str]:
         if isinstance(current, UserError):
             return str(current)
         seen.add(id(current))
-        current = current.__cause__ or current.__context__
+        inner = current.__cause__ or current.__context__
+        wraps = type(current) is Exception and inner is not None and str(current).startswith(str(inner))
+        current = inner if wraps else None
     return None
 
 

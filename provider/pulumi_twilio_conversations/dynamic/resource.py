@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any, NoReturn, Optional, Union
 
@@ -10,6 +11,7 @@ from pulumi import dynamic
 from pydantic import BaseModel
 
 from ..core.config import DEFAULT_NAMESPACE
+from ..core.messages import Problem
 from ..core.models import (
     AddedToConversation,
     In,
@@ -22,6 +24,19 @@ from ..core.models import (
 from ..core.templates import template_warnings
 from ..core.validation import report, validate_settings
 from .provider import ServiceNotificationsProvider
+
+_KEYWORDS = ("config_namespace", "opts")
+"""The constructor's keywords that are not settings: a near miss of one is named too."""
+
+
+def _keyword_hint(problem: Problem) -> Problem:
+    """An unknown field that is a near miss of a constructor keyword (``confg_namespace``), said so."""
+    if "." in problem.field or not problem.reason.startswith("unknown field"):
+        return problem
+    close = difflib.get_close_matches(problem.field, _KEYWORDS, n=1)
+    if not close:
+        return problem
+    return Problem(problem.field, f"unknown keyword '{problem.field}': did you mean '{close[0]}'?")
 
 
 class ServiceNotificationsError(SettingsError):
@@ -114,8 +129,10 @@ class ServiceNotifications(dynamic.Resource, module="twilio", name="ServiceNotif
         reading = opts is not None and opts.id is not None  # ServiceNotifications.get: the live settings decide
         if unknown or not reading:
             # Before anything walks the inputs: validation bounds their nesting first.
-            given = {**({} if reading else props), **unknown}
-            _, problems = validate_settings({k: v for k, v in given.items() if v is not None}, require_sid=not reading)
+            # A misspelt keyword is reported even as None: the value was meant for another field.
+            given = {**({} if reading else {k: v for k, v in props.items() if v is not None}), **unknown}
+            _, problems = validate_settings(given, require_sid=not reading)
+            problems = [_keyword_hint(p) for p in problems]
             if problems:
                 raise ServiceNotificationsError(report(f"ServiceNotifications {resource_name!r}", problems))
         props = {k: _as_input(v) for k, v in props.items() if v is not None}
