@@ -2,7 +2,7 @@
 # A TypeScript program on the native plugin, on the bundled emulator: run.sh [up|preview|destroy]
 # Needs the Pulumi CLI 3.219 or newer (the one on PATH, else one installed into .pulumi-cli/ as for
 # the other examples), Node.js with npm, and Python 3.10+.
-# Run with the Pulumi CLI v3.259.0 once (README, "Examples on the native plugin"); the tests check
+# Run with the Pulumi CLI v3.259.0 once (docs/examples.md, "The native plugin"); the tests check
 # index.ts's property names against the schema and, where a TypeScript compiler is found, type-check it
 # against declarations built from the schema (tests/test_native_examples.py). The generated SDK itself is
 # not built by the tests.

@@ -2,7 +2,7 @@
 # A Pulumi YAML program on the native plugin, on the bundled emulator: run.sh [up|preview|destroy]
 # Needs the Pulumi CLI 3.131 or newer (the one on PATH, else one installed into .pulumi-cli/ as for
 # the other examples) and Python 3.10+. Builds the plugin's virtualenv provider/venv (gitignored).
-# Run with the Pulumi CLI v3.259.0 once (README, "Examples on the native plugin"); the tests check the
+# Run with the Pulumi CLI v3.259.0 once (docs/examples.md, "The native plugin"); the tests check the
 # program against the schema and send its resource through the plugin over gRPC
 # (tests/test_native_examples.py), but not through the engine.
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"; EXAMPLE=yaml
