@@ -43,7 +43,7 @@ MIN_CLI = VersionInfo(3, 146, 0)
 INSTALL_LINK = "https://www.pulumi.com/docs/install/"
 NO_INSTALL = "PULUMI_TWILIO_NO_CLI_INSTALL"
 PASSPHRASE = "pulumi-twilio-conversations-examples"  # the examples' stacks' secrets (docs/examples.md)
-NO_CLI_HINT = "The same lifecycle is exercised without the CLI by the test suite (README.md, 'Testing'; docs/internals.md)."
+NO_CLI_HINT = "The same lifecycle is exercised without the CLI by the test suite (README.md, 'Testing')."
 
 QUICKSTART_STACK = "quickstart"
 QUICKSTART_SID = "IS00000000000000000000000000000000"
