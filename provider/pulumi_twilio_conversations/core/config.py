@@ -160,6 +160,8 @@ def env_where(namespace: str, *keys: str) -> str:
 
 KeyNames = Callable[..., str]
 """How messages name config keys: ``names("baseUrl")`` -> ``twilio:baseUrl (or TWILIO_CONVERSATIONS_BASE_URL)``."""
+DEFAULT_NAMES: KeyNames = functools.partial(where, DEFAULT_NAMESPACE)
+"""The default namespace's key names, for callers that have no ``ProviderSettings.names``."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -256,7 +258,7 @@ class ProviderSettings:
     http: Optional[HttpSettings]
     problem: Optional[str]
     """Why the settings are unusable (missing credentials, bad URL), in words naming the keys."""
-    names: KeyNames = field(default=functools.partial(where, DEFAULT_NAMESPACE), compare=False)
+    names: KeyNames = field(default=DEFAULT_NAMES, compare=False)
     """How messages name this front end's config keys (``twilio-eu:baseUrl (or TWILIO_EU_...)``)."""
     key_problems: tuple[str, ...] = ()
     """Keys set in the namespace that the provider does not read (``unknown_key_problems``): a failure

@@ -22,21 +22,16 @@ Example::
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal, Optional
 from urllib.parse import urlsplit
 
 from .client import Credentials, TwilioClient, TwilioError
-from .config import DEFAULT_NAMESPACE, where
+from .config import DEFAULT_NAMES, KeyNames
 from .endpoint import endpoint_of, normalized_base_url, same_endpoint, twilio_region
 
 Verdict = Literal["gone", "other-account", "unknown-owner"]
 EndpointVerdict = Literal["same", "other", "unknown"]
-KeyNames = Callable[..., str]
-"""Config keys as the user sets them: ``names("baseUrl")`` -> ``twilio:baseUrl (or TWILIO_CONVERSATIONS_BASE_URL)``
-(``ProviderSettings.names``)."""
-DEFAULT_NAMES: KeyNames = functools.partial(where, DEFAULT_NAMESPACE)
 
 
 def verdict(recorded: Optional[str], caller: str) -> Verdict:

@@ -316,18 +316,28 @@ def fields_of(model: BaseModel) -> dict[str, Any]:
 
 
 @cache
+def nested_models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
+    """Dotted path of each nested object of a resource's inputs -> its model ('' is ``root`` itself):
+    ``"new_message.with_media"`` -> ``WithMedia``."""
+    found: dict[str, type[BaseModel]] = {"": root}
+    queue: list[tuple[str, type[BaseModel]]] = [("", root)]
+    while queue:
+        prefix, model = queue.pop()
+        for name, field in model.model_fields.items():
+            nested = nested_model(field)
+            if nested is not None:
+                path = f"{prefix}.{name}" if prefix else name
+                found[path] = nested
+                queue.append((path, nested))
+    return found
+
+
 def model_path(model: type[BaseModel]) -> tuple[str, ...]:
     """Where a settings model sits in the resource's inputs: ``WithMedia`` -> ``("new_message", "with_media")``."""
-    paths: dict[type[BaseModel], tuple[str, ...]] = {NotificationSettings: ()}
-    queue: list[type[BaseModel]] = [NotificationSettings]
-    while queue:
-        parent = queue.pop()
-        for name, field in parent.model_fields.items():
-            child = nested_model(field)
-            if child is not None and child not in paths:
-                paths[child] = (*paths[parent], name)
-                queue.append(child)
-    return paths.get(model, ())
+    for path, found in nested_models(NotificationSettings).items():
+        if found is model:
+            return tuple(path.split(".")) if path else ()
+    return ()
 
 
 def scalar_type(field: Any) -> Optional[type]:

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from typing import Any, Optional
 
 from .client import Credentials, TwilioClient, TwilioError
-from .gone import DEFAULT_NAMES, KeyNames, confirm_gone, missing_for_get
+from .config import DEFAULT_NAMES, KeyNames
+from .gone import confirm_gone, missing_for_get
 from .models import _is_deferred
 from .scrub import credential_secrets, scrub
 from .wire import (

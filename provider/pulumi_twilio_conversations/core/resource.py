@@ -22,7 +22,7 @@ from typing import Any, Optional
 from pydantic import BaseModel
 
 from .client import Credentials, TwilioClient
-from .gone import KeyNames
+from .config import KeyNames
 from .messages import Problem
 
 Props = Mapping[str, Any]

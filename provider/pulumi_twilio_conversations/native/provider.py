@@ -74,6 +74,7 @@ from .schema import (
     camel_word,
     camel_words,
     package_schema,
+    resource_token,
     snake_spelled,
     snake_tree,
     snake_word,
@@ -193,7 +194,7 @@ def _apply_ignore_changes(olds: Mapping[str, Any], news: dict[str, Any], ignore:
     return news
 
 
-RESOURCES: dict[str, ResourceType] = {f"{PACKAGE}:index:{kind.name}": kind for kind in RESOURCE_TYPES}
+RESOURCES: dict[str, ResourceType] = {resource_token(kind): kind for kind in RESOURCE_TYPES}
 """Type token -> the core's declaration of that resource: every resource call is generic over it."""
 
 

@@ -30,7 +30,7 @@ from pydantic import BaseModel
 
 from .._version import __version__
 from ..core.config import _NUMBERS, CONFIG_KEYS, DEFAULT_NAMESPACE, SECRET_KEYS, describe_key, env_name
-from ..core.models import nested_model, scalar_type
+from ..core.models import nested_model, nested_models, scalar_type
 from ..core.notifications import SERVICE_NOTIFICATIONS
 from ..core.resource import ResourceType
 from ..core.templates import PLACEHOLDERS, describe
@@ -38,7 +38,14 @@ from ..core.templates import PLACEHOLDERS, describe
 PACKAGE = "twilio-conversations"
 RESOURCE_TYPES: tuple[ResourceType, ...] = (SERVICE_NOTIFICATIONS,)
 """Every resource the plugin serves, each a core declaration; the schema is generated from them."""
-RESOURCE_TOKEN = f"{PACKAGE}:index:{SERVICE_NOTIFICATIONS.name}"
+
+
+def resource_token(kind: ResourceType) -> str:
+    """A resource's type token: ``twilio-conversations:index:ServiceNotifications``."""
+    return f"{PACKAGE}:index:{kind.name}"
+
+
+RESOURCE_TOKEN = resource_token(SERVICE_NOTIFICATIONS)
 ENV_NAMESPACE = DEFAULT_NAMESPACE
 """The native provider reads the same environment variables as the dynamic resource's default
 namespace (``TWILIO_ACCOUNT_SID``...); its stack config lives under the package name
@@ -111,7 +118,7 @@ def field_names() -> frozenset[str]:
     names: set[str] = set()
     for kind in RESOURCE_TYPES:
         names.update(kind.output_only)
-        for model in _models(kind.inputs).values():
+        for model in nested_models(kind.inputs).values():
             names.update(model.model_fields)
     return frozenset(names)
 
@@ -128,22 +135,6 @@ def camel_words(text: str) -> str:
 
 # ---------------------------------------------------------------------------------------------------
 # The models, walked once.
-
-
-@cache
-def _models(root: type[BaseModel]) -> dict[str, type[BaseModel]]:
-    """Dotted path of each nested object of a resource's inputs -> its model ('' is the inputs' own)."""
-    found: dict[str, type[BaseModel]] = {"": root}
-    queue: list[tuple[str, type[BaseModel]]] = [("", root)]
-    while queue:
-        prefix, model = queue.pop()
-        for name, field in model.model_fields.items():
-            nested = nested_model(field)
-            if nested is not None:
-                path = f"{prefix}.{name}" if prefix else name
-                found[path] = nested
-                queue.append((path, nested))
-    return found
 
 
 def type_token(model: type[BaseModel]) -> str:
@@ -231,7 +222,7 @@ def _schema() -> dict[str, Any]:
     types = {
         type_token(model): {"type": "object", "description": _doc(model), "properties": _properties(kind, path, model)}
         for kind in RESOURCE_TYPES
-        for path, model in _models(kind.inputs).items()
+        for path, model in nested_models(kind.inputs).items()
         if path
     }
     config = _config_variables()
@@ -250,7 +241,7 @@ def _schema() -> dict[str, Any]:
             "inputProperties": config,
             "properties": config,
         },
-        "resources": {f"{PACKAGE}:index:{kind.name}": _resource(kind) for kind in RESOURCE_TYPES},
+        "resources": {resource_token(kind): _resource(kind) for kind in RESOURCE_TYPES},
         "types": types,
         "language": {
             "python": {"packageName": "pulumi_twilio_conversations_native"},
