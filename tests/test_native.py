@@ -268,5 +268,7 @@ def test_each_call_is_answered_by_the_declaration_its_type_names(urn_: str, toke
 def test_a_type_the_plugin_does_not_serve_is_one_message(plugin: NativePlugin) -> None:
     with pytest.raises(ProviderError) as caught:
         plugin.check("urn:pulumi:test::native::twilio-conversations:index:Servise::x", {}, {"chatServiceSid": SID})
-    assert str(caught.value) == ("this plugin has no resource type 'twilio-conversations:index:Servise'; it serves "
-                                 "twilio-conversations:index:ServiceNotifications")
+    assert str(caught.value) == ("this plugin has no resource type 'twilio-conversations:index:Servise'; did you mean "
+                                 "'twilio-conversations:index:Service'? It serves "
+                                 "twilio-conversations:index:ServiceNotifications, twilio-conversations:index:Service, "
+                                 "twilio-conversations:index:Credential")

@@ -21,6 +21,7 @@ from pulumi_twilio_conversations.core.service import (
     Inputs,
     changed,
     from_api,
+    kept,
     read_inputs,
     replaces,
     to_form,
@@ -85,9 +86,10 @@ def test_from_api_reads_the_spec_examples(path: str, method: str, status: str, e
 
 # --- inputs -------------------------------------------------------------------------------------------------
 
-def test_a_name_is_all_a_service_takes() -> None:
-    assert ok(friendly_name="support-dev") == {"friendly_name": "support-dev"}
-    assert ok(friendly_name="x" * 256) == {"friendly_name": "x" * 256}
+def test_a_name_is_all_a_service_needs_and_it_is_protected_unless_said() -> None:
+    assert ok(friendly_name="support-dev") == {"friendly_name": "support-dev", "deletion_protection": True}
+    assert ok(friendly_name="x" * 256, deletion_protection=False) == {"friendly_name": "x" * 256,
+                                                                      "deletion_protection": False}
     name = Unknown()  # type: ignore[no-untyped-call]
     assert ok(friendly_name=name)["friendly_name"] is name  # e.g. f"support-{stack}" from an Output
 
@@ -162,16 +164,16 @@ def _answer(form: dict[str, str]) -> dict[str, Any]:
 
 def test_up_then_preview_shows_no_changes_and_refresh_reads_the_same_inputs() -> None:
     inputs = ok(friendly_name="support-dev")
-    live = from_api(_answer(to_form(inputs)))
+    live = kept(from_api(_answer(to_form(inputs))), inputs)
     assert changed(live, inputs) == [] and replaces(live, inputs) == []
     assert read_inputs(live, inputs) == inputs
 
 
 def test_a_new_name_or_a_rename_in_the_console_is_a_replace() -> None:
     inputs = ok(friendly_name="support-dev")
-    live = from_api(_answer(to_form(inputs)))
+    live = kept(from_api(_answer(to_form(inputs))), inputs)
     assert replaces(live, ok(friendly_name="support-prod")) == ["friendly_name"]
     renamed = {**live, "friendly_name": "renamed"}
-    assert read_inputs(renamed, inputs) == {"friendly_name": "renamed"}
+    assert read_inputs(renamed, inputs) == {"friendly_name": "renamed", "deletion_protection": True}
     assert replaces(renamed, inputs) == ["friendly_name"]
     assert replaces(live, ok(friendly_name=Unknown())) == ["friendly_name"]  # type: ignore[no-untyped-call]

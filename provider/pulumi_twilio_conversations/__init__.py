@@ -1,11 +1,13 @@
-"""Pulumi dynamic provider for the push-notification settings of a Twilio Conversations Service.
+"""Pulumi resources for a Twilio Conversations push set-up: Services, push Credentials and their
+notification settings.
 
 Example::
 
-    from pulumi_twilio_conversations import ServiceNotifications, NewMessage
+    from pulumi_twilio_conversations import Credential, NewMessage, Service, ServiceNotifications
 
-    ServiceNotifications("support-push",
-        chat_service_sid="IS0123456789abcdef0123456789abcdef",
+    fcm = Credential("android", type="fcm", secret=pulumi.Config().require_secret("fcmKey"))
+    svc = Service("support", friendly_name="support-dev")
+    ServiceNotifications("support-push", chat_service_sid=svc.sid,
         new_message=NewMessage(enabled=True, template="${PARTICIPANT}: ${MESSAGE}"))
 """
 
@@ -20,16 +22,21 @@ from .core.models import (
     WithMedia,
 )
 from .dynamic.resource import ServiceNotifications, ServiceNotificationsError
-from .provider import ServiceNotificationsProvider
+from .dynamic.resources import Credential, Service
+from .provider import CredentialProvider, ServiceNotificationsProvider, ServiceProvider
 
 __all__ = [
     "AddedToConversation",
+    "Credential",
+    "CredentialProvider",
     "NewMessage",
     "NotificationSettings",
     "RemovedFromConversation",
+    "Service",
     "ServiceNotifications",
     "ServiceNotificationsError",
     "ServiceNotificationsProvider",
+    "ServiceProvider",
     "SettingsError",
     "TwilioError",
     "WithMedia",

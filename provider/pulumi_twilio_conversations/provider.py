@@ -6,6 +6,7 @@ so that state written by any version, and every new one, names the same place.
 """
 
 from .core.config import ProviderConfigError
-from .dynamic.provider import PROVIDER_KEY, ServiceNotificationsProvider
+from .dynamic.provider import PROVIDER_KEY, CredentialProvider, ServiceNotificationsProvider, ServiceProvider
 
-__all__ = ["PROVIDER_KEY", "ProviderConfigError", "ServiceNotificationsProvider"]
+__all__ = ["PROVIDER_KEY", "CredentialProvider", "ProviderConfigError", "ServiceNotificationsProvider",
+           "ServiceProvider"]

@@ -1,11 +1,13 @@
-"""HTTP client for Twilio's service notification configuration: auth, endpoint, retries, errors.
+"""HTTP client for Twilio's Conversations API: auth, endpoint, retries, errors.
 
 Example::
 
     client = TwilioClient(HttpSettings())
     credentials = Credentials("ACxxx", "token")
-    live = client.fetch("IS0123...", credentials)           # Twilio's JSON body
+    live = client.fetch("IS0123...", credentials)           # a service's notification settings
     client.update("IS0123...", credentials, {"LogEnabled": "true"})
+    made = client.request("POST", "/v1/Credentials", credentials, {"Type": "fcm", "Secret": key},
+                          operation="create", subject="push credential", creates=True)
 
 ``requests`` is imported on the first call, not with this module: the provider process answers
 preview's check and diff without paying for it.
@@ -24,7 +26,6 @@ from urllib.parse import urlsplit
 from .._version import __version__
 from .endpoint import GLOBAL_BASE_URL
 from .messages import UserError
-from .models import SERVICE_SID_PATTERN
 
 if TYPE_CHECKING:
     import requests
@@ -33,9 +34,10 @@ if TYPE_CHECKING:
 
 USER_AGENT = f"pulumi-twilio-conversations/{__version__} (python)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+CREATE_RETRY_STATUSES = frozenset({429})
+"""What a create is retried on (``TwilioClient._new_retry``): a 5xx may come after the resource was made."""
 MAX_JSON_DEPTH = 32
 """Twilio's answer nests 4 levels; anything far deeper is refused before it reaches the models."""
-SID_RE = re.compile(SERVICE_SID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -94,14 +96,24 @@ class TwilioError(UserError):
         message: str,
         more_info: Optional[str] = None,
         hint: str = "",
+        subject: Optional[str] = None,
+        sent: bool = True,
     ) -> None:
         self.operation = operation
+        self.sent = sent
+        """Whether the request may have been processed (``transport.CallFailed.sent``): False only for a
+        connection never made, or a 429."""
         self.service_sid = service_sid
+        """The SID the call was about (a service, a credential), or "" for a create."""
         self.status = status
         self.code = code
         self.twilio_message = message
         self.more_info = more_info
-        where = f"{operation} notification settings of service {service_sid}" if service_sid else operation
+        if subject is None:  # the notification settings: the first resource, the default wording
+            subject = f"notification settings of service {service_sid}" if service_sid else ""
+        self.subject = subject
+        """What the call was about, in words: ``notification settings of service IS...``, ``credential CR...``."""
+        where = f"{operation} {subject}" if subject else operation
         what = f"HTTP {status}" if status is not None else "no response"
         if code is not None:
             what += f", Twilio error {code}"
@@ -111,6 +123,11 @@ class TwilioError(UserError):
         if hint:
             text += f". {hint}"
         super().__init__(text)
+
+    def with_hint(self, hint: str) -> TwilioError:
+        """The same failure with another hint (what it means and what to do)."""
+        return TwilioError(self.operation, self.service_sid, self.status, self.code, self.twilio_message,
+                           self.more_info, hint, self.subject, self.sent)
 
     @property
     def not_found(self) -> bool:
@@ -127,7 +144,8 @@ class _RejectAll(DefaultCookiePolicy):
 
 
 class TwilioClient:
-    """Calls GET/POST /v1/Services/{sid}/Configuration/Notifications with retries.
+    """Calls Twilio's Conversations API with retries: ``fetch`` and ``update`` for a service's notification
+    settings, ``request`` for any other resource (Services, Credentials).
 
     One ``requests.Session`` per client, created on first use and shared by all threads: the
     engine calls the provider from several threads at once (``pulumi up --parallel``).
@@ -137,31 +155,36 @@ class TwilioClient:
         self.settings = settings
         self._session: Optional[requests.Session] = None
         self._lock = threading.Lock()
-        self._policy: Optional[TwilioRetry] = None
+        self._policies: dict[bool, TwilioRetry] = {}
         self.sessions_created = 0
 
-    def _retry(self) -> TwilioRetry:
+    def _retry(self, creates: bool = False) -> TwilioRetry:
         """The policy of one call, driven by ``transport.exchange`` across its attempts. Built once:
         a ``Retry`` is never changed, ``increment`` returns a new one."""
-        if self._policy is None:
-            self._policy = self._new_retry()
-        return self._policy
+        policy = self._policies.get(creates)
+        if policy is None:
+            policy = self._policies[creates] = self._new_retry(creates)
+        return policy
 
-    def _new_retry(self) -> TwilioRetry:
+    def _new_retry(self, creates: bool = False) -> TwilioRetry:
+        """Every call but a create is idempotent: a GET, a POST that sets absolute values, a DELETE (a
+        second one finds nothing, which the 404 rules handle). A create (``POST /v1/Credentials``, ``POST
+        /v1/Services``) makes a new resource each time it is processed, so once its request may have been
+        sent it is retried only on a 429, which Twilio's docs say was not processed ("Twilio is
+        rejecting your request", https://www.twilio.com/docs/usage/rest-api-best-practices#rate-limits):
+        a connection never made is retried; a read error (``read=False``) or a 5xx is not."""
         from .transport import TwilioRetry
 
         s = self.settings
         return TwilioRetry(
             total=s.max_retries,
             connect=s.max_retries,
-            read=s.max_retries,
+            read=False if creates else s.max_retries,
             status=s.max_retries,
             other=0,
             redirect=0,
-            # Both calls are idempotent (a POST sets absolute values), and Twilio states that a
-            # 429 was not processed: retrying POST is safe.
             allowed_methods=None,
-            status_forcelist=RETRY_STATUSES,
+            status_forcelist=CREATE_RETRY_STATUSES if creates else RETRY_STATUSES,
             backoff_factor=s.backoff_factor,
             backoff_max=s.backoff_max,
             backoff_jitter=s.backoff_jitter,
@@ -219,6 +242,36 @@ class TwilioClient:
         """
         return self._call("POST", operation, service_sid, credentials, form)
 
+    def request(
+        self,
+        method: str,
+        path: str,
+        credentials: Credentials,
+        form: Optional[dict[str, str]] = None,
+        *,
+        operation: str,
+        subject: str,
+        sid: str = "",
+        creates: bool = False,
+    ) -> dict[str, Any]:
+        """One call of ``method`` on ``path`` (under the base URL; a SID in it checked with ``checked_sid``
+        first), with retries; Twilio's JSON object, ``{}`` for a 204 (a delete).
+
+        ``operation`` and ``subject`` word the error (``could not delete credential CR...``); ``sid`` is the
+        one the call is about; ``creates``: the call makes a new resource, so it is not retried once its
+        request may have been processed (``_new_retry``), and a failure says what to look for.
+        """
+        try:
+            return self._call(method, operation, sid, credentials, form, path=path, subject=subject, creates=creates)
+        except TwilioError as err:
+            if creates and err.sent and (err.status is None or err.status >= 500):
+                raise err.with_hint(
+                    f"{err.subject[:1].upper()}{err.subject[1:]} may have been created all the same: a create is not "
+                    "retried once its request was sent, so that a retry never makes a second one. Before running "
+                    "again, look for it in the console (or with the Twilio CLI) and delete it, or adopt it with "
+                    "`pulumi import`") from None
+            raise
+
     def _call(
         self,
         method: str,
@@ -227,24 +280,38 @@ class TwilioClient:
         credentials: Credentials,
         form: Optional[dict[str, str]],
         path: Optional[str] = None,
+        subject: Optional[str] = None,
+        creates: bool = False,
     ) -> dict[str, Any]:
         """One call with retries; ``path`` (under the base URL) instead of the service's settings."""
         from .scrub import credential_secrets
         from .transport import Call, CallFailed, exchange
 
-        if path is None and (not isinstance(service_sid, str) or not SID_RE.fullmatch(service_sid)):
-            # An id from `get` or a hand-edited state goes into the URL path: never send anything else.
-            raise TwilioError(operation, repr(service_sid)[:40], None, None,
-                              "not a Conversations Service SID ('IS' + 32 hex characters); nothing was sent")
+        if path is None:
+            checked_sid(service_sid, "IS", "Conversations Service", operation, subject=None)
         secrets = credential_secrets(credentials.username, credentials.password)
         url = self.url(service_sid) if path is None else self.settings.base_url + path
         call = Call(method, url, form, (credentials.username, credentials.password))
         try:
-            answer = exchange(self.session, self._retry(), call, self.settings)
+            answer = exchange(self.session, self._retry(creates), call, self.settings)
         except CallFailed as failed:
             raise TwilioError(operation, service_sid, failed.status, None,
-                              failed.describe(host_port(self.settings.base_url))) from None
-        return _parse(answer, operation, service_sid, credentials.hint, secrets)
+                              failed.describe(host_port(self.settings.base_url)), subject=subject,
+                              sent=failed.sent) from None
+        return _parse(answer, operation, service_sid, credentials.hint, secrets, subject)
+
+
+def checked_sid(sid: Any, prefix: str, what: str, operation: str, subject: Optional[str] = "") -> str:
+    """``sid`` when it is a SID of ``prefix`` + 32 hex characters; else a TwilioError, before anything is
+    sent: an id from ``get``, an import or a hand-edited state goes into a URL path, and nothing else may.
+    ``subject`` words the error as TwilioError does ("" : ``what`` and the value; None: the settings')."""
+    if not isinstance(sid, str) or not re.fullmatch(rf"{prefix}[0-9a-fA-F]{{32}}", sid):
+        shown = repr(sid)[:40]
+        raise TwilioError(operation, shown, None, None,
+                          f"not a {what} SID ('{prefix}' + 32 hex characters); nothing was sent",
+                          subject=f"{what[:1].lower()}{what[1:]} {shown}" if subject == "" else subject, sent=False)
+    return sid
+
 
 
 def host_port(url: str) -> str:
@@ -282,7 +349,8 @@ def _load_json(body: bytes) -> tuple[Any, str]:
 
 
 def _parse(
-    answer: Answer, operation: str, service_sid: str, hint: str, secrets: tuple[str, ...] = ()
+    answer: Answer, operation: str, service_sid: str, hint: str, secrets: tuple[str, ...] = (),
+    subject: Optional[str] = None,
 ) -> dict[str, Any]:
     """Twilio's JSON object from a final answer, or a TwilioError naming what went wrong.
 
@@ -296,13 +364,16 @@ def _parse(
 
     status = answer.status
     body, problem = _load_json(answer.body)
+    if status == 204:  # a delete's "No Content" (the spec's DeleteCredential, DeleteService)
+        return {}
     if 200 <= status < 300:
         if problem and problem != "not JSON":
-            raise TwilioError(operation, service_sid, status, None, problem)
+            raise TwilioError(operation, service_sid, status, None, problem, subject=subject)
         if not isinstance(body, dict):
             raise TwilioError(
                 operation, service_sid, status, None,
                 f"the response was not a JSON object (Content-Type {quoted(answer.headers.get('Content-Type'))})",
+                subject=subject,
             )
         return body
     code = body.get("code") if isinstance(body, dict) else None
@@ -318,7 +389,8 @@ def _parse(
     if status == 401 or code == 20003:
         advice = f"Check the credentials: {hint}" if hint else "Check the credentials"
     elif status == 404 or code == 20404:
-        advice = "Check that the service SID exists in this account"
+        advice = ("Check that the service SID exists in this account" if subject is None
+                  else "Check that the SID exists in this account")
     attempts = summarize(answer.outcomes)
     if answer.stop:  # a retryable status, and no further attempt
         advice = f"{attempts}; {answer.stop}; try again later"
@@ -327,5 +399,5 @@ def _parse(
     raise TwilioError(
         operation, service_sid, status,
         code if isinstance(code, int) and not isinstance(code, bool) else None, message,
-        server_text(more_info, secrets) if isinstance(more_info, str) else None, advice,
+        server_text(more_info, secrets) if isinstance(more_info, str) else None, advice, subject,
     )

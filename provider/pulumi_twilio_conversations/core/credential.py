@@ -1,4 +1,7 @@
-"""The push ``Credential`` resource, its pure parts: inputs, rules, wire mapping, refresh. No I/O.
+"""The push ``Credential`` resource, declared: inputs, rules, wire mapping, refresh, and its calls.
+
+Everything here but the declaration at the end (``CREDENTIAL``) is pure; the calls to Twilio are the
+generic ones of ``rest.py``, made from the ``Collection`` below.
 
 Twilio's API (its OpenAPI spec, ``twilio_conversations_v1.json``): ``POST /v1/Credentials`` creates,
 ``GET``/``POST``/``DELETE /v1/Credentials/{Sid}`` fetch, update and delete; the answer is the
@@ -40,6 +43,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import inspect
 import re
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, ClassVar, Optional
@@ -48,6 +52,7 @@ from pydantic import AfterValidator, StrictBool, StrictStr, ValidationError
 
 from .messages import Problem, show
 from .models import In, _check_text, _is_deferred, _OrDeferred, _ResourceInputs, fields_of
+from .rest import Collection, resource_type
 from .scrub import scrub, server_text
 from .validation import nesting_problem, problems_of
 from .wire import MalformedResponse, WireField, changed_paths
@@ -465,3 +470,44 @@ def changed(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
 def replaces(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
     """The changed fields that make it a replace (``REPLACE_FIELDS``: the type)."""
     return [name for name in changed(olds, news) if name in REPLACE_FIELDS]
+
+
+# --- the declaration ----------------------------------------------------------------------------------------
+
+CREDENTIALS = Collection(
+    path="/v1/Credentials", prefix="CR", title="Credential", noun="push credential",
+    from_api=from_api, to_form=to_form, keep=with_secrets, read_inputs=read_inputs, secret_values=secret_values,
+)
+"""Where Twilio keeps push credentials, and how they are sent and kept (rest.py does the calls)."""
+
+CREDENTIAL = resource_type(
+    CREDENTIALS,
+    name="Credential",
+    description=inspect.cleandoc(
+        """A push credential: what Twilio needs to send push notifications through Apple (apn), Firebase (fcm)
+        or Google (gcm).
+
+        Give its SID to the app server that mints Conversations access tokens (the ChatGrant's
+        `pushCredentialSid`). The certificate, private key, API key and secret are secret in the state and
+        appear in no output, log or error. Twilio never returns them, so a refresh sees the type, the name
+        and `sandbox`, but not a key replaced in the console: set the new value in the program to send it.
+        A new `type` replaces the credential. Import one with
+        `pulumi import twilio-conversations:index:Credential NAME CR...`, then give its secrets in the program:
+        the first `pulumi up` sends them once."""
+    ),
+    inputs=Inputs,
+    required=("type",),
+    output_only={
+        "sid": "The credential's SID (`CR...`): the push credential SID of access tokens.",
+        "account_sid": "The account that owns the credential.",
+        "date_created": "When the credential was created (ISO 8601).",
+        "date_updated": "When the credential was last updated (ISO 8601).",
+        "url": "The credential's API URL.",
+    },
+    replace_on=tuple(sorted(REPLACE_FIELDS)),
+    validate=validate,
+    changed=changed,
+    replaced=replaces,
+    secret_inputs=SECRET_FIELDS,
+)
+"""``Credential``, declared: its inputs, checks, diff and calls (``/v1/Credentials``)."""

@@ -186,7 +186,7 @@ def endpoint_of(url: str) -> Optional[str]:
         return None
     if parts.scheme.lower() not in ("https", "http") or not parts.hostname:
         return None
-    cut = re.search(r"/v1/(?:Services|Configuration)(?:/|$)", parts.path, re.IGNORECASE)
+    cut = re.search(r"/v1/(?:Services|Credentials|Configuration)(?:/|$)", parts.path, re.IGNORECASE)
     if cut is None:
         return None
     return _normalized(parts.scheme, parts.hostname, port, parts.path[:cut.start()])

@@ -1,4 +1,4 @@
-"""When a "not found" from Twilio means the service is really gone.
+"""When a "not found" from Twilio means a resource is really gone (a service, its settings, a credential).
 
 Twilio answers 404 with error 20404 for a service that does not exist *where it was asked*: in the
 account the credentials act for, at the endpoint called. Credentials of another account (a leftover
@@ -64,29 +64,29 @@ def _shown(endpoint: str) -> str:
 
 def confirm_gone(
     err: TwilioError, client: TwilioClient, credentials: Credentials, recorded: Mapping[str, Any],
-    names: KeyNames = DEFAULT_NAMES,
+    names: KeyNames = DEFAULT_NAMES, what: str = "service", written_what: str = "the settings in the stack were",
 ) -> None:
-    """Return when ``err`` proves the service is gone; otherwise raise an error saying why not.
+    """Return when ``err`` proves the resource is gone; otherwise raise an error saying why not.
 
     ``recorded``: the outputs this provider wrote (``url``, ``account_sid``); ``names`` names the config
-    keys in the fix. The extra request (``GET /v1/Configuration``, for an API key) is made only here,
-    on this rare path, and only once the endpoint is known to be the one that wrote the settings.
+    keys in the fix; ``what`` names the resource that may be gone ("service", "credential") and
+    ``written_what`` what the stack holds of it. The extra request (``GET /v1/Configuration``, for an API
+    key) is made only here, on this rare path, and only once the endpoint is known to be the one that
+    wrote the resource.
     """
     if not err.not_found:
         if err.status == 404:
-            raise TwilioError(
-                err.operation, err.service_sid, 404, err.code, err.twilio_message, err.more_info,
-                "This 404 is not Twilio's 'not found' (error 20404), so the service is not taken as deleted: "
+            raise err.with_hint(
+                f"This 404 is not Twilio's 'not found' (error 20404), so the {what} is not taken as deleted: "
                 "check the base URL and any proxy in between",
             ) from None
         raise err
     recorded_url = recorded.get("url")
     if endpoint_verdict(recorded_url, client.settings.base_url) == "other":
         written = endpoint_of(str(recorded_url)) or ""
-        raise TwilioError(
-            err.operation, err.service_sid, 404, err.code, err.twilio_message, err.more_info,
-            f"That answer came from {_shown(normalized_base_url(client.settings.base_url))}, but the settings in "
-            f"the stack were written through {_shown(written)}, where the service may still exist. Nothing was "
+        raise err.with_hint(
+            f"That answer came from {_shown(normalized_base_url(client.settings.base_url))}, but {written_what} "
+            f"written through {_shown(written)}, where the {what} may still exist. Nothing was "
             f"changed in the stack: set {names('baseUrl')} to {written} (or the region and edge the stack was "
             "deployed with) and run again; if the service is gone from there too, remove the resource from the "
             "stack with `pulumi state delete`",
@@ -97,28 +97,28 @@ def confirm_gone(
     if found == "gone":
         return
     if found == "other-account":
-        raise TwilioError(
-            err.operation, err.service_sid, 404, err.code, err.twilio_message, err.more_info,
-            f"The service belongs to account {recorded_account}, but the credentials in use "
+        raise err.with_hint(
+            f"The {what} belongs to account {recorded_account}, but the credentials in use "
             f"({credentials.hint or credentials.username}) act for account {caller}, which cannot see it. "
             f"Nothing was changed in the stack: set the credentials of {recorded_account} (and its region) "
             "and run again",
         ) from None
-    raise TwilioError(
-        err.operation, err.service_sid, 404, err.code, err.twilio_message, err.more_info,
-        f"The stack does not record which account owned the service, so this cannot tell a deleted service "
+    raise err.with_hint(
+        f"The stack does not record which account owned the {what}, so this cannot tell a deleted {what} "
         f"from credentials of another account (in use: {credentials.hint or credentials.username}, account "
-        f"{caller}). If the service was deleted, remove it from the stack with `pulumi state delete`",
+        f"{caller}). If the {what} was deleted, remove it from the stack with `pulumi state delete`",
     ) from None
 
 
-def missing_for_get(err: TwilioError, client: TwilioClient, credentials: Credentials) -> TwilioError:
-    """The error for ``ServiceNotifications.get`` of a service the credentials cannot find."""
+def missing_for_get(err: TwilioError, client: TwilioClient, credentials: Credentials,
+                    what: str = "Service") -> TwilioError:
+    """The error for a ``get`` or an import of a resource (``what``) the credentials cannot find."""
     if not err.not_found:
         return err
     caller = client.caller_account(credentials)
     return TwilioError(
         "look up", err.service_sid, 404, err.code, err.twilio_message, err.more_info,
-        f"Service {err.service_sid} does not exist in account {caller} (credentials from "
+        f"{what} {err.service_sid} does not exist in account {caller} (credentials from "
         f"{credentials.hint or credentials.username}); check the SID, the account and its region",
+        None if what == "Service" else err.subject,
     )

@@ -39,13 +39,14 @@ def outputs(sid: str, body: dict[str, Any], operation: str, credentials: Credent
         outs = from_api(body)
     except MalformedResponse as err:
         raise TwilioError(operation, sid, 200, None, f"unexpected response: {err}") from None
-    outs = _scrubbed(outs, credential_secrets(credentials.username, credentials.password))
+    outs = scrubbed(outs, credential_secrets(credentials.username, credentials.password))
     outs["chat_service_sid"] = outs["chat_service_sid"] or sid
     return outs
 
 
-def _scrubbed(tree: dict[str, Any], secrets: tuple[str, ...]) -> dict[str, Any]:
-    return {k: _scrubbed(v, secrets) if isinstance(v, dict) else scrub(v, secrets) if isinstance(v, str) else v
+def scrubbed(tree: dict[str, Any], secrets: tuple[str, ...]) -> dict[str, Any]:
+    """Every text in a tree of outputs with ``secrets`` cut out."""
+    return {k: scrubbed(v, secrets) if isinstance(v, dict) else scrub(v, secrets) if isinstance(v, str) else v
             for k, v in tree.items()}
 
 
@@ -69,7 +70,8 @@ def create(client: TwilioClient, credentials: Credentials, props: Mapping[str, A
 
 
 def update(
-    client: TwilioClient, credentials: Credentials, id_: str, news: Mapping[str, Any], changed: list[str]
+    client: TwilioClient, credentials: Credentials, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+    changed: list[str],
 ) -> dict[str, Any]:
     """One POST carrying only the ``changed`` settings (``changed_paths`` of the live outputs and the
     new inputs; the front ends make no request at all when it is empty)."""

@@ -42,7 +42,8 @@ class ResourceType:
     required: tuple[str, ...]
     """Inputs a program must set."""
     output_only: Mapping[str, str]
-    """Outputs Twilio adds to the inputs' fields, with their descriptions (every input is an output too)."""
+    """Outputs Twilio adds to the inputs' fields, with their descriptions (every input is an output too);
+    strings, but for the ``output_maps``."""
     replace_on: tuple[str, ...]
     """Inputs whose new value replaces the resource (Twilio cannot change them in place)."""
     validate: Callable[[Props], tuple[dict[str, Any], list[Problem]]]
@@ -55,11 +56,17 @@ class ResourceType:
     """The id and the outputs of a new resource."""
     read: Callable[[TwilioClient, Credentials, str, Props, KeyNames], Optional[tuple[dict[str, Any], dict[str, Any]]]]
     """(outputs, inputs equal to the live state), or None when it is gone by the type's 404 rules."""
-    update: Callable[[TwilioClient, Credentials, str, Props, list[str]], dict[str, Any]]
-    """The outputs after sending the ``changed`` paths of the new inputs."""
+    update: Callable[[TwilioClient, Credentials, str, Props, Props, list[str]], dict[str, Any]]
+    """(client, credentials, id, olds, news, changed): the outputs after sending the ``changed`` paths of the
+    new inputs (news); olds are the live outputs in the state."""
     delete: Callable[[TwilioClient, Credentials, str, Props, KeyNames], None]
     """Delete (or reset); returns when the resource is gone, raises when that cannot be told."""
     warnings: Callable[[Props], list[Problem]] = field(default=lambda _inputs: [])
     """Doubtful but valid inputs, shown as warnings on the resource."""
     secret_inputs: frozenset[str] = frozenset()
     """Inputs that are secret wherever they are stored or shown."""
+    output_maps: frozenset[str] = frozenset()
+    """Outputs among ``output_only`` that are maps of strings (a Service's ``links``)."""
+    check_change: Callable[[Props, Props], list[Problem]] = field(default=lambda _olds, _news: [])
+    """Check: problems with going from the old inputs (olds; empty for a create) to the checked news, such as
+    the replace of a resource under deletion protection. Raised at preview, before any request."""

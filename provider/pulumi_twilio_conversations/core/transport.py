@@ -281,8 +281,11 @@ class CallFailed(Exception):
     """No usable answer: the last attempt failed in transport, was cut off, or was too large."""
 
     def __init__(self, reason: str, status: Optional[int], outcomes: tuple[Outcome, ...], stop: str,
-                 detail: str = "") -> None:
+                 detail: str = "", sent: bool = True) -> None:
         self.reason = reason
+        self.sent = sent
+        """Whether the request may have reached the server and been processed: False only when every
+        attempt failed to connect or was answered 429 (which Twilio does not process)."""
         self.status = status
         self.outcomes = outcomes
         self.stop = stop
@@ -442,6 +445,7 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
     n = settings.max_retries
     retries_used = {0: "retries are off (max_retries 0)", 1: "the one retry used"}.get(n, f"all {n} retries used")
     outcomes: list[Outcome] = []
+    sent = False  # see CallFailed.sent
     retry = policy
     # The session's adapter directly, with a request prepared once for every attempt: Session.request
     # would merge environment settings, cookies and hooks on each call, and this client uses none of
@@ -455,7 +459,7 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
             remaining = guard.remaining()
             if remaining <= 0:  # only after a wait that ended just at the deadline
                 raise CallFailed("timed out", None, tuple(outcomes),
-                                 f"the call's deadline of {_seconds(guard.seconds)} passed")
+                                 f"the call's deadline of {_seconds(guard.seconds)} passed", sent=sent)
             response: Optional[requests.Response] = None
             try:
                 if prepared is None or adapter is None:
@@ -484,6 +488,7 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
                         outcomes.append(Outcome(f"HTTP {status}", True))
                         return Answer(status, raw.reason or "", raw.headers, body, tuple(outcomes), stop)
                     retry = following
+                    sent = sent or status != 429
                     outcomes.append(Outcome(f"HTTP {status}", True))
                     response.close()
                     response = None
@@ -496,6 +501,8 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
             except (requests.RequestException, HTTPError, HTTPException, OSError, BodyTooLarge) as err:
                 answered = response is not None
                 status_seen = response.status_code if response is not None else None
+                # urllib3 counts these as connection errors (Retry._is_connection_error): no request went out.
+                sent = sent or answered or not isinstance(_cause(err), ConnectTimeoutError)
                 tag, reason = reason_for(err, answered)
                 if answered:
                     tag = f"HTTP {status_seen} {tag}"
@@ -506,29 +513,31 @@ def exchange(session: requests.Session, policy: TwilioRetry, call: Call, setting
                         "timed out while reading the answer's body" if answered else "timed out",
                         status_seen, tuple(outcomes),
                         f"the call's deadline of {_seconds(guard.seconds)} passed during attempt {len(outcomes)}",
+                        sent=sent,
                     ) from None
                 outcomes.append(Outcome(tag, answered))
                 refused = not answered and is_refusal(err)
                 host = urlsplit(call.url).hostname or ""
                 detail = refusal_detail(host, _PLATFORM) if refused else ""
                 if refused and refusal_is_final(host, _PLATFORM):
-                    raise CallFailed(reason, None, tuple(outcomes), LOOPBACK_REFUSAL_STOP, detail) from None
+                    raise CallFailed(reason, None, tuple(outcomes), LOOPBACK_REFUSAL_STOP, detail, sent) from None
                 if isinstance(err, BodyTooLarge) or isinstance(_cause(err), DecodeError):
-                    raise CallFailed(reason, status_seen, tuple(outcomes), "such an answer is not retried") from None
+                    raise CallFailed(reason, status_seen, tuple(outcomes), "such an answer is not retried",
+                                     sent=sent) from None
                 try:
                     retry = retry.increment(call.method, call.url, error=_retry_cause(err, answered))
                 except MaxRetryError as exhausted:
                     counted = isinstance(exhausted.reason, (ConnectTimeoutError, ReadTimeoutError, ProtocolError))
                     stop = retries_used if counted else "this kind of failure is not retried"
-                    raise CallFailed(reason, status_seen, tuple(outcomes), stop, detail) from None
+                    raise CallFailed(reason, status_seen, tuple(outcomes), stop, detail, sent) from None
                 except Exception:  # Retry re-raises an error it will not count (e.g. read=False)
                     raise CallFailed(reason, status_seen, tuple(outcomes),
-                                     "this kind of failure is not retried", detail) from None
+                                     "this kind of failure is not retried", detail, sent) from None
                 wait = retry.wait_before_retry(None)
                 if wait >= guard.remaining():
                     raise CallFailed(reason, status_seen, tuple(outcomes),
                                      f"a retry after {_seconds(wait)} would pass the call's deadline of "
-                                     f"{_seconds(guard.seconds)}", detail) from None
+                                     f"{_seconds(guard.seconds)}", detail, sent) from None
                 if response is not None:
                     response.close()
                     response = None

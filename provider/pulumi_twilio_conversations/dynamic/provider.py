@@ -41,8 +41,10 @@ from ..core.config import (
     check_namespace,
     resolve,
 )
+from ..core.credential import CREDENTIAL
 from ..core.notifications import SERVICE_NOTIFICATIONS
 from ..core.resource import ResourceType
+from ..core.service import SERVICE
 from . import errors
 
 PROVIDER_KEY = "__provider"
@@ -111,10 +113,14 @@ class TwilioResourceProvider(ResourceProvider):
 
     # ------------------------------------------------------------------ lifecycle
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validate and fill defaults. No HTTP call; unknown (preview) values pass through."""
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate and fill defaults, and check the change from the old inputs (a protected service's
+        rename). No HTTP call; unknown (preview) values pass through."""
         props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
         inputs, problems = self.resource.validate(props)
+        if not problems:
+            problems = self.resource.check_change({k: v for k, v in (olds or {}).items() if k != PROVIDER_KEY},
+                                                  inputs)
         failures = [CheckFailure(p.field, p.reason) for p in problems]
         failure = self._resolved().failure
         if failure:
@@ -161,7 +167,8 @@ class TwilioResourceProvider(ResourceProvider):
         if not changed:  # no request at all
             return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
         client, credentials = self._connection()
-        return UpdateResult(self.resource.update(client, credentials, id_, news, changed))
+        olds = {k: v for k, v in olds.items() if k != PROVIDER_KEY}
+        return UpdateResult(self.resource.update(client, credentials, id_, olds, news, changed))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """One POST that resets every setting to Twilio's default; a service really gone is fine."""
@@ -175,8 +182,21 @@ class ServiceNotificationsProvider(TwilioResourceProvider):
     resource = SERVICE_NOTIFICATIONS
 
 
+class ServiceProvider(TwilioResourceProvider):
+    """Manages ``/v1/Services/{Sid}``: Conversations Services, with deletion protection (core/service.py)."""
+
+    resource = SERVICE
+
+
+class CredentialProvider(TwilioResourceProvider):
+    """Manages ``/v1/Credentials/{Sid}``: push credentials (core/credential.py)."""
+
+    resource = CREDENTIAL
+
+
 # Pickled by reference into every resource's state: keep the path existing stacks recorded (provider.py).
-ServiceNotificationsProvider.__module__ = "pulumi_twilio_conversations.provider"
+for _provider in (ServiceNotificationsProvider, ServiceProvider, CredentialProvider):
+    _provider.__module__ = "pulumi_twilio_conversations.provider"
 
 
 def _namespace_of(serialized: Any) -> Optional[str]:

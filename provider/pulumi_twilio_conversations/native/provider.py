@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import difflib
 import functools
 import json
 import os
@@ -65,6 +66,7 @@ from ..core.config import CONFIG_KEYS, ProviderSettings, resolve, unknown_key_pr
 from ..core.messages import UserError, safe_name
 from ..core.models import _is_deferred
 from ..core.resource import ResourceType
+from ..core.service import DeletionProtected
 from ..core.wire import get_path, set_path
 from .schema import (
     ENV_NAMESPACE,
@@ -205,8 +207,21 @@ def resource_of(urn: str) -> ResourceType:
     token = parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
     kind = RESOURCES.get(token)
     if kind is None:
-        raise UserError(f"this plugin has no resource type {safe_name(token, 80)!r}; it serves {', '.join(RESOURCES)}")
+        close = difflib.get_close_matches(token, RESOURCES, n=1)
+        hint = f"did you mean {close[0]!r}? It serves" if close else "it serves"
+        raise UserError(f"this plugin has no resource type {safe_name(token, 80)!r}; {hint} {', '.join(RESOURCES)}")
     return kind
+
+
+def _secret(values: dict[str, PropertyValue], kind: ResourceType) -> dict[str, PropertyValue]:
+    """The resource's secret inputs marked secret. The engine keeps a provider's secret outputs whatever it
+    answered to Configure (pkg/resource/plugin/provider_plugin.go Create/Read/Update unmarshal outputs with
+    KeepSecrets: true), so the state holds them encrypted even when the program passed them in plain."""
+    for name in kind.secret_inputs:
+        key = camel_word(name)
+        if key in values:
+            values[key] = values[key].with_secret(True)
+    return values
 
 
 def _without_internal(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -296,6 +311,8 @@ class ServiceNotificationsNative(Provider):
                     for path in snake_spelled(news)]
         kind = resource_of(request.urn)
         inputs, problems = kind.validate(snake_tree(news))
+        if not problems:
+            problems = kind.check_change(_without_internal(to_plain(request.old_inputs, snake_word)), inputs)
         failures += [CheckFailure(to_camel(p.field), camel_words(p.reason)) for p in problems]
         failure = self._resolved().failure
         if failure:
@@ -304,7 +321,7 @@ class ServiceNotificationsNative(Provider):
             return CheckResponse(inputs=request.new_inputs, failures=failures)
         for warning in kind.warnings(inputs):
             await self._warn(request.urn, f"{to_camel(warning.field)}: {camel_words(warning.reason)}")
-        return CheckResponse(inputs=to_property_values(inputs, camel_word))
+        return CheckResponse(inputs=_secret(to_property_values(inputs, camel_word), kind))
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
         """Live outputs (olds) against the checked inputs, field by field; no HTTP."""
@@ -327,8 +344,9 @@ class ServiceNotificationsNative(Provider):
     async def create(self, request: CreateRequest) -> CreateResponse:
         props = to_plain(request.properties, snake_word)
         client, credentials = self._connection()
-        id_, outs = await self._blocking(resource_of(request.urn).create, client, credentials, props)
-        return CreateResponse(resource_id=id_, properties=to_property_values(outs, camel_word))
+        kind = resource_of(request.urn)
+        id_, outs = await self._blocking(kind.create, client, credentials, props)
+        return CreateResponse(resource_id=id_, properties=_secret(to_property_values(outs, camel_word), kind))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         """Refresh (prior outputs), ``get`` (the program's properties) or import (the id alone).
@@ -338,13 +356,15 @@ class ServiceNotificationsNative(Provider):
         """
         props = to_plain(request.properties, snake_word)
         client, credentials = self._connection()
-        found = await self._blocking(resource_of(request.urn).read, client, credentials, request.resource_id, props,
+        kind = resource_of(request.urn)
+        found = await self._blocking(kind.read, client, credentials, request.resource_id, props,
                                      self._resolved().names)
         if found is None:
             return ReadResponse(resource_id="", properties={}, inputs={})
         outs, inputs = found
-        return ReadResponse(resource_id=request.resource_id, properties=to_property_values(outs, camel_word),
-                            inputs=to_property_values(inputs, camel_word))
+        return ReadResponse(resource_id=request.resource_id,
+                            properties=_secret(to_property_values(outs, camel_word), kind),
+                            inputs=_secret(to_property_values(inputs, camel_word), kind))
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         olds = to_plain(request.olds, snake_word)
@@ -354,14 +374,18 @@ class ServiceNotificationsNative(Provider):
         if not changed:  # no request at all
             return UpdateResponse(properties=request.olds)
         client, credentials = self._connection()
-        outs = await self._blocking(kind.update, client, credentials, request.resource_id, news, changed)
-        return UpdateResponse(properties=to_property_values(outs, camel_word))
+        outs = await self._blocking(kind.update, client, credentials, request.resource_id, olds, news, changed)
+        return UpdateResponse(properties=_secret(to_property_values(outs, camel_word), kind))
 
     async def delete(self, request: DeleteRequest) -> None:
         props = to_plain(request.properties, snake_word)
         client, credentials = self._connection()
-        await self._blocking(resource_of(request.urn).delete, client, credentials, request.resource_id, props,
-                             self._resolved().names)
+        try:
+            await self._blocking(resource_of(request.urn).delete, client, credentials, request.resource_id, props,
+                                 self._resolved().names)
+        except DeletionProtected as refused:  # in this plugin's names: deletionProtection, retainOnDelete
+            text = camel_words(str(refused)).replace("retain_on_delete", "retainOnDelete")
+            raise DeletionProtected(text) from None
 
 
 def serve(args: list[str]) -> None:

@@ -30,13 +30,15 @@ from pydantic import BaseModel
 
 from .._version import __version__
 from ..core.config import _NUMBERS, CONFIG_KEYS, DEFAULT_NAMESPACE, SECRET_KEYS, describe_key, env_name
+from ..core.credential import CREDENTIAL
 from ..core.models import nested_model, nested_models, scalar_type
 from ..core.notifications import SERVICE_NOTIFICATIONS
 from ..core.resource import ResourceType
+from ..core.service import SERVICE
 from ..core.templates import PLACEHOLDERS, describe
 
 PACKAGE = "twilio-conversations"
-RESOURCE_TYPES: tuple[ResourceType, ...] = (SERVICE_NOTIFICATIONS,)
+RESOURCE_TYPES: tuple[ResourceType, ...] = (SERVICE_NOTIFICATIONS, SERVICE, CREDENTIAL)
 """Every resource the plugin serves, each a core declaration; the schema is generated from them."""
 
 
@@ -204,9 +206,13 @@ def _config_variables() -> dict[str, Any]:
 # The schema.
 
 
+_OUTPUT_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+
+
 def _resource(kind: ResourceType) -> dict[str, Any]:
     inputs = _properties(kind, "", kind.inputs)
-    outputs = {camel_word(k): {"type": "string", "description": v} for k, v in kind.output_only.items()}
+    outputs = {camel_word(k): {**_OUTPUT_MAP, "description": v} if k in kind.output_maps
+               else {"type": "string", "description": v} for k, v in kind.output_only.items()}
     outputs.update(inputs)
     return {
         "description": kind.description,
@@ -230,8 +236,8 @@ def _schema() -> dict[str, Any]:
         "name": PACKAGE,
         "displayName": "Twilio Conversations notifications",
         "version": __version__,
-        "description": "Push-notification settings of Twilio Conversations Services "
-        "(/v1/Services/{ChatServiceSid}/Configuration/Notifications).",
+        "description": "Twilio Conversations push set-up: Services, push Credentials and their "
+        "notification settings (/v1/Services/{ChatServiceSid}/Configuration/Notifications).",
         "keywords": ["pulumi", "twilio", "conversations", "notifications", "category/utility", "kind/native"],
         "license": "Apache-2.0",
         "config": {"variables": config},
