@@ -32,7 +32,9 @@ Admin endpoints (no auth, loopback only), under ``/_emulator``:
 - ``GET /_emulator/credentials`` / ``GET /_emulator/credentials/{sid}``: the stored credentials, raw,
   secrets included, so that a test can prove what Twilio received. The API never answers them.
 - ``DELETE /_emulator/credentials/{sid}``: delete a credential behind the provider's back.
-- ``POST /_emulator/faults`` ``{"status": 429, "count": 2, ...}``: see ``Fault``; ``DELETE`` clears.
+- ``POST /_emulator/faults`` ``{"status": 429, "count": 2, ...}``: see ``Fault`` (its fields by name, e.g.
+  ``{"status": 502, "after_processing": true, "paths": ["/v1/Credentials"], "methods": ["POST"]}``: a
+  credential created and its answer lost); ``DELETE`` clears.
 - ``POST /_emulator/latency`` ``{"seconds": 0.05}``: delay every API answer (a stand-in for the network).
 
 From Python, :meth:`Emulator.hold` holds API requests until a number of them are in flight together, and
@@ -45,6 +47,7 @@ import argparse
 import base64
 import copy
 import errno
+import fnmatch
 import functools
 import io
 import json
@@ -59,6 +62,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Generic, Literal, NamedTuple, NoReturn, Optional, Protocol, TypeVar
@@ -121,6 +125,17 @@ class Fault:
     (with status 200 unless ``status`` is set). ``count``: how many requests it hits (-1: all).
     ``methods``: only these methods (e.g. ``["POST"]``). ``headers``: extra response headers
     (``{"Location": ...}`` with a 3xx status makes a redirect).
+
+    ``paths``: only requests for these paths (e.g. ``["/v1/Credentials"]``, which is that path exactly,
+    not ``/v1/Credentials/CR...``); ``*`` stands for any run of characters, slashes included
+    (``"/v1/Credentials/*"``: every credential). A trailing slash, of the path or of the request, does
+    not count (the API answers either). ``methods`` and ``paths`` together: both must match.
+
+    ``after_processing``: the answer is lost after the request was carried out. The request is
+    processed as without a fault (a credential or service is created, settings are changed, a refusal
+    is a refusal) and then, after ``delay``, the client gets ``status``, ``body`` or ``reset`` instead of
+    the real answer; with none of those, the real answer, late. Without it, a fault answers before the
+    request is processed, and nothing changes. The request log records the status the client got.
     """
 
     status: Optional[int] = None
@@ -131,6 +146,48 @@ class Fault:
     count: int = 1
     methods: Optional[list[str]] = None
     headers: Optional[dict[str, str]] = None
+    paths: Optional[list[str]] = None
+    after_processing: bool = False
+
+    def __post_init__(self) -> None:
+        # A fault arrives as JSON too (POST /_emulator/faults): a string where a list belongs would
+        # otherwise be matched letter by letter, and a fault that never hits is a test that proves nothing.
+        if self.methods is not None and not _is_list_of_str(self.methods):
+            raise ValueError(f'methods must be a list of methods, such as ["POST"], not {show(self.methods)}')
+        if self.paths is not None:
+            if not isinstance(self.paths, (list, tuple)):
+                raise ValueError(f'paths must be a list of paths, such as ["/v1/Credentials"], not {show(self.paths)}')
+            for path in self.paths:
+                if not isinstance(path, str) or not path.startswith("/"):
+                    raise ValueError(f"paths: {show(path)} does not start with /; write a path such as /v1/Credentials")
+        if not isinstance(self.after_processing, bool):
+            raise ValueError(f"after_processing must be true or false, not {show(self.after_processing)}")
+
+    @classmethod
+    def from_fields(cls, fields_: Mapping[str, Any]) -> Fault:
+        """A fault from its fields by name (``Emulator.inject``'s keywords, the admin API's JSON); a
+        name that is not a field is a ValueError naming it and the fields there are."""
+        known = [f.name for f in dataclass_fields(cls)]
+        unknown = [name for name in fields_ if name not in known]
+        if unknown:
+            raise ValueError(f"{show(unknown[0])} is not a field of a fault; the fields are: {', '.join(known)}")
+        return cls(**fields_)
+
+    def hits(self, method: str, path: str) -> bool:
+        """Whether this fault is aimed at a request (its count aside)."""
+        if self.methods and method not in self.methods:
+            return False
+        return not self.paths or any(path_matches(pattern, path) for pattern in self.paths)
+
+
+def _is_list_of_str(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Whether a request's path is one a fault's ``paths`` entry names: the same path, or, where the
+    entry has ``*``, one it matches as a glob (``*`` crossing slashes); trailing slashes aside."""
+    return fnmatch.fnmatchcase(path.rstrip("/") or "/", pattern.rstrip("/") or "/")
 
 
 @dataclass
@@ -446,10 +503,11 @@ class EmulatorState:
                 return user, key[1]
         return None
 
-    def take_fault(self, method: str) -> Optional[Fault]:
+    def take_fault(self, method: str, path: str) -> Optional[Fault]:
+        """The first fault aimed at this request, counted as spent once more; None if there is none."""
         with self.lock:
             for fault in self.faults:
-                if fault.methods and method not in fault.methods:
+                if not fault.hits(method, path):
                     continue
                 if fault.count == 0:
                     continue
@@ -650,34 +708,44 @@ class _Handler(BaseHTTPRequestHandler):
         if _DEAD_HOST.match(self.headers.get("Host") or ""):
             self._hang_up()
             return
-        fault = state.take_fault(method)
-        if fault is not None:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.reset:
-                self._hang_up()
-                return
-            extra = dict(fault.headers or {})
-            if fault.retry_after is not None:
-                extra["Retry-After"] = str(fault.retry_after)
-            if fault.body is not None:
-                self._send(fault.status or 200, fault.body, extra)
-                return
-            if fault.status is not None:
-                code = 20429 if fault.status == 429 else 20500
-                self._send(fault.status, _error(fault.status, code, "Injected fault"), extra)
-                return
-        self._api(method, path, form_pairs, auth)
+        fault = state.take_fault(method, path)
+        if fault is not None and not fault.after_processing and self._play(fault):
+            return
+        status, answer, extra = self._api(method, path, form_pairs, auth)
+        if fault is not None and fault.after_processing and self._play(fault):
+            return  # carried out, and the answer lost: what a client sees when a gateway or the network fails
+        self._send(status, answer, extra)
+
+    def _play(self, fault: Fault) -> bool:
+        """Sleep the fault's delay, then answer as it says; False if it says nothing more (no status,
+        body or reset), and the real answer is still to be sent."""
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.reset:
+            self._hang_up()
+            return True
+        extra = dict(fault.headers or {})
+        if fault.retry_after is not None:
+            extra["Retry-After"] = str(fault.retry_after)
+        if fault.body is not None:
+            self._send(fault.status or 200, fault.body, extra)
+            return True
+        if fault.status is not None:
+            code = 20429 if fault.status == 429 else 20500
+            self._send(fault.status, _error(fault.status, code, "Injected fault"), extra)
+            return True
+        return False
 
     # -- Twilio's API
 
-    def _api(self, method: str, path: str, form_pairs: list[tuple[str, str]], auth: Optional[tuple[str, str]]) -> None:
+    def _api(self, method: str, path: str, form_pairs: list[tuple[str, str]],
+             auth: Optional[tuple[str, str]]) -> tuple[int, Optional[dict[str, Any]], dict[str, str]]:
+        """Carry the request out; its answer: (status, body or None for none, extra headers)."""
         state = self.server.state
         if state.latency:
             time.sleep(state.latency)
         if auth is None:
-            self._send(401, _error(401, 20003, "Authenticate"), {"WWW-Authenticate": 'Basic realm="Twilio API"'})
-            return
+            return 401, _error(401, 20003, "Authenticate"), {"WWW-Authenticate": 'Basic realm="Twilio API"'}
         for route in _ROUTES:
             match = route.pattern.match(path)
             if match is None:
@@ -687,17 +755,15 @@ class _Handler(BaseHTTPRequestHandler):
                 # HTTP method you attempted to use is not supported for the resource"
                 # (https://www.twilio.com/docs/api/errors/20004), with HTTP's own status for it.
                 # A 405 names the methods the path has in Allow (RFC 9110 section 15.5.6).
-                self._send(405, _error(405, 20004, f"Method not allowed: {method} {path}"),
-                           {"Allow": ", ".join(route.methods)})
-                return
+                return (405, _error(405, 20004, f"Method not allowed: {method} {path}"),
+                        {"Allow": ", ".join(route.methods)})
             handler = getattr(self, f"_on_{route.handler}")
             if route.resource is not None:
                 handler = functools.partial(handler, route.resource)
             with state.lock:
                 status, body = handler(method, match.group(1) if route.pattern.groups else "", form_pairs, auth[1])
-            self._send(status, body)
-            return
-        self._send(404, _not_found(path))
+            return status, body, {}
+        return 404, _not_found(path), {}
 
     def _form_problem(self, form_pairs: list[tuple[str, str]], kinds: Mapping[str, Kind],
                       required: tuple[str, ...] = ()) -> Optional[tuple[int, str]]:
@@ -839,7 +905,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, {})
             elif parts == ["faults"] and method == "POST":
                 with state.lock:
-                    state.faults.append(Fault(**data))
+                    state.faults.append(Fault.from_fields(data))
                 self._send(201, {})
             elif parts == ["latency"] and method == "POST":
                 with state.lock:
@@ -968,8 +1034,9 @@ class Emulator:
             self.state.requests.clear()
 
     def inject(self, **fault: Any) -> None:
+        """Add a fault for the next matching API requests; the keywords are ``Fault``'s fields."""
         with self.state.lock:
-            self.state.faults.append(Fault(**fault))
+            self.state.faults.append(Fault.from_fields(fault))
 
     def hold(self, count: int, timeout: float = 60.0) -> None:
         """Hold API requests until ``count`` are in flight at once, then let them go together: a test
