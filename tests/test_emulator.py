@@ -325,6 +325,106 @@ def test_admin_endpoints_seed_and_read_credentials_and_named_services(emulator: 
     assert requests.post(f"{emulator.url}/_emulator/credentials", json={"type": "voip"}, timeout=5).status_code == 400
 
 
+# --- faults: an answer lost after the request was carried out, a fault aimed at a path ----------------------
+
+@pytest.mark.parametrize("fault", [{"status": 500}, {"status": 502}, {"status": 504}, {"reset": True},
+                                   {"body": "<html>Bad Gateway</html>", "status": 502}])
+def test_a_credential_create_whose_answer_is_lost_still_made_the_credential(emulator: Emulator,
+                                                                             fault: dict[str, Any]) -> None:
+    emulator.inject(after_processing=True, methods=["POST"], paths=["/v1/Credentials"], **fault)
+    try:
+        status: Optional[int] = api(emulator, "POST", "/v1/Credentials", data={"Type": "fcm", "Secret": FCM_KEY,
+                                                                               "FriendlyName": "android"}).status_code
+    except requests.ConnectionError:
+        status = None
+    assert status == fault.get("status")  # the client got the fault, not the 201
+    listed = api(emulator, "GET", "/v1/Credentials").json()["credentials"]
+    assert [c["friendly_name"] for c in listed] == ["android"]  # yet Twilio made it
+    assert emulator.credentials()[0].secret == FCM_KEY
+
+
+def test_a_lost_answer_is_twilio_shaped_and_the_log_says_what_the_client_got(emulator: Emulator) -> None:
+    emulator.inject(status=500, after_processing=True)
+    response = api(emulator, "POST", f"/v1/Services/{SID}/Configuration/Notifications", data={"LogEnabled": "true"})
+    assert (response.status_code, response.json()["code"], response.json()["status"]) == (500, 20500, 500)
+    assert emulator.settings(SID)["log_enabled"] is True  # the settings were changed all the same
+    assert [r.status for r in emulator.api_requests()] == [500]
+
+
+def test_an_answer_held_back_after_processing_times_the_client_out_with_the_service_made(emulator: Emulator) -> None:
+    # No status: the real answer, but only after the delay; the client has given up long before it.
+    emulator.inject(delay=5.0, after_processing=True, paths=["/v1/Services"])
+    with pytest.raises(requests.Timeout):
+        requests.post(f"{emulator.url}/v1/Services", data={"FriendlyName": "support-dev"}, auth=(ACCOUNT, TOKEN),
+                      timeout=(5, 0.2))
+    assert [r.friendly_name for r in emulator.service_records()].count("support-dev") == 1
+
+
+def test_a_fault_before_processing_still_changes_nothing(emulator: Emulator) -> None:
+    emulator.inject(status=500, paths=["/v1/Credentials"])
+    assert api(emulator, "POST", "/v1/Credentials", data={"Type": "fcm"}).status_code == 500
+    assert emulator.credentials() == []
+
+
+# (the fault's paths, the path requested, whether the fault hits it)
+FAULT_PATHS: list[tuple[list[str], str, bool]] = [
+    (["/v1/Credentials"], "/v1/Credentials", True),
+    (["/v1/Credentials"], "/v1/Credentials/", True),  # the API answers either spelling, so does the filter
+    (["/v1/Credentials/"], "/v1/Credentials", True),
+    (["/v1/Credentials"], f"/v1/Credentials/CR{'0' * 32}", False),  # exact: not a prefix
+    (["/v1/Credentials"], "/v1/Services", False),
+    (["/v1/Credentials/*"], f"/v1/Credentials/CR{'0' * 32}", True),
+    (["/v1/Credentials/*"], "/v1/Credentials", False),
+    (["/v1/Services/*/Configuration/Notifications"], f"/v1/Services/{SID}/Configuration/Notifications", True),
+    (["/v1/Services/*"], f"/v1/Services/{SID}/Configuration/Notifications", True),  # * crosses slashes
+    (["/v1/Services", "/v1/Credentials"], "/v1/Credentials", True),
+]
+
+
+@pytest.mark.parametrize(("paths", "path", "hit"), FAULT_PATHS, ids=[f"{p}-{q}" for p, q, _ in FAULT_PATHS])
+def test_a_fault_aimed_at_paths_hits_only_those(emulator: Emulator, paths: list[str], path: str, hit: bool) -> None:
+    emulator.inject(status=503, paths=paths, count=-1)
+    assert (api(emulator, "GET", path).status_code == 503) is hit
+    assert emulator.state.faults  # a fault for every request stays, whether it hit or not
+
+
+def test_a_fault_aimed_at_one_path_leaves_the_others_and_waits_for_its_own(emulator: Emulator) -> None:
+    emulator.inject(status=503, paths=["/v1/Credentials"], methods=["POST"])
+    assert api(emulator, "GET", "/v1/Credentials").ok  # the right path, not the method
+    assert api(emulator, "POST", "/v1/Services", data={"FriendlyName": "x"}).status_code == 201
+    assert api(emulator, "POST", "/v1/Credentials", data={"Type": "fcm"}).status_code == 503
+    assert api(emulator, "POST", "/v1/Credentials", data={"Type": "fcm"}).status_code == 201  # count 1: spent
+
+
+def test_the_admin_api_posts_a_lost_answer_aimed_at_a_path(emulator: Emulator) -> None:
+    fault = {"status": 502, "after_processing": True, "paths": ["/v1/Services"], "methods": ["POST"]}
+    assert requests.post(f"{emulator.url}/_emulator/faults", json=fault, timeout=5).status_code == 201
+    assert api(emulator, "POST", f"/v1/Services/{SID}/Configuration/Notifications", data={}).ok
+    assert api(emulator, "POST", "/v1/Services", data={"FriendlyName": "support-dev"}).status_code == 502
+    listed = api(emulator, "GET", "/v1/Services").json()["services"]
+    assert [s["friendly_name"] for s in listed].count("support-dev") == 1  # made once, though answered 502
+
+
+# (a fault as posted to /_emulator/faults, words its 400 must have)
+BAD_FAULTS: list[tuple[dict[str, Any], str]] = [
+    ({"status": 500, "paths": "/v1/Credentials"}, 'paths must be a list of paths, such as ["/v1/Credentials"]'),
+    ({"status": 500, "paths": ["v1/Credentials"]}, "paths: 'v1/Credentials' does not start with /"),
+    ({"status": 500, "paths": [3]}, "paths: 3 does not start with /"),
+    ({"status": 500, "methods": "POST"}, 'methods must be a list of methods, such as ["POST"]'),
+    ({"status": 500, "after_processing": "yes"}, "after_processing must be true or false, not 'yes'"),
+    ({"status": 500, "after": True}, "'after' is not a field of a fault; the fields are: status, "),
+]
+
+
+@pytest.mark.parametrize(("fault", "words"), BAD_FAULTS, ids=[w.split(" ")[0] for _, w in BAD_FAULTS])
+def test_a_malformed_fault_is_refused_naming_the_field(emulator: Emulator, fault: dict[str, Any], words: str) -> None:
+    response = requests.post(f"{emulator.url}/_emulator/faults", json=fault, timeout=5)
+    assert response.status_code == 400 and words in response.json()["error"], response.text
+    assert emulator.state.faults == []
+    with pytest.raises((ValueError, TypeError), match=re.escape(words)):
+        emulator.inject(**fault)
+
+
 # --- many clients at once ------------------------------------------------------------------------------------
 
 # pulumi's default parallelism is 4 x CPUs (defaultParallel, pkg/cmd/pulumi/operations/up.go): 256 on a

@@ -32,7 +32,9 @@ Admin endpoints (no auth, loopback only), under ``/_emulator``:
 - ``GET /_emulator/credentials`` / ``GET /_emulator/credentials/{sid}``: the stored credentials, raw,
   secrets included, so that a test can prove what Twilio received. The API never answers them.
 - ``DELETE /_emulator/credentials/{sid}``: delete a credential behind the provider's back.
-- ``POST /_emulator/faults`` ``{"status": 429, "count": 2, ...}``: see ``Fault``; ``DELETE`` clears.
+- ``POST /_emulator/faults`` ``{"status": 429, "count": 2, ...}``: see ``Fault`` (its fields by name, e.g.
+  ``{"status": 502, "after_processing": true, "paths": ["/v1/Credentials"], "methods": ["POST"]}``: a
+  credential created and its answer lost); ``DELETE`` clears.
 - ``POST /_emulator/latency`` ``{"seconds": 0.05}``: delay every API answer (a stand-in for the network).
 
 From Python, :meth:`Emulator.hold` holds API requests until a number of them are in flight together, and
@@ -45,6 +47,8 @@ import argparse
 import base64
 import copy
 import errno
+import fnmatch
+import functools
 import io
 import json
 import math
@@ -55,12 +59,13 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, NoReturn, Optional
+from typing import Any, Generic, Literal, NamedTuple, NoReturn, Optional, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .core.messages import show
@@ -71,16 +76,6 @@ DEFAULT_ACCOUNT_SID = "AC00000000000000000000000000000000"
 DEFAULT_AUTH_TOKEN = "emulator-auth-token"
 ACCOUNT_SID_PATTERN = r"^AC[0-9a-fA-F]{32}$"
 _PATH = re.compile(r"^/v1/Services/([^/]+)/Configuration/Notifications/?$")
-# Each API path, the methods the spec gives it, and the handler (``_Handler._on_<name>``).
-_ROUTES: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
-    (re.compile(r"^/v1/Configuration/?$"), ("GET", "POST"), "configuration"),
-    (re.compile(r"^/v1/Credentials/?$"), ("GET", "POST"), "credentials"),
-    (re.compile(r"^/v1/Credentials/([^/]+)/?$"), ("GET", "POST", "DELETE"), "credential"),
-    (re.compile(r"^/v1/Services/?$"), ("GET", "POST"), "services"),
-    # No POST: the spec has no update of a service (paths["/v1/Services/{Sid}"] is delete and get).
-    (re.compile(r"^/v1/Services/([^/]+)/?$"), ("GET", "DELETE"), "service"),
-    (_PATH, ("GET", "POST"), "notifications"),
-)
 # `PRODUCT.REGION.twilio.com` for a region other than us1: dead since 2026-04-28 (Twilio's "API Domain
 # Migration Guide"); what such a host answers is not documented, so the emulator answers nothing.
 _DEAD_HOST = re.compile(r"^[a-z]+\.(?!us1\.)[a-z]{2}[0-9]\.twilio\.com(:\d+)?$", re.IGNORECASE)
@@ -130,6 +125,17 @@ class Fault:
     (with status 200 unless ``status`` is set). ``count``: how many requests it hits (-1: all).
     ``methods``: only these methods (e.g. ``["POST"]``). ``headers``: extra response headers
     (``{"Location": ...}`` with a 3xx status makes a redirect).
+
+    ``paths``: only requests for these paths (e.g. ``["/v1/Credentials"]``, which is that path exactly,
+    not ``/v1/Credentials/CR...``); ``*`` stands for any run of characters, slashes included
+    (``"/v1/Credentials/*"``: every credential). A trailing slash, of the path or of the request, does
+    not count (the API answers either). ``methods`` and ``paths`` together: both must match.
+
+    ``after_processing``: the answer is lost after the request was carried out. The request is
+    processed as without a fault (a credential or service is created, settings are changed, a refusal
+    is a refusal) and then, after ``delay``, the client gets ``status``, ``body`` or ``reset`` instead of
+    the real answer; with none of those, the real answer, late. Without it, a fault answers before the
+    request is processed, and nothing changes. The request log records the status the client got.
     """
 
     status: Optional[int] = None
@@ -140,6 +146,48 @@ class Fault:
     count: int = 1
     methods: Optional[list[str]] = None
     headers: Optional[dict[str, str]] = None
+    paths: Optional[list[str]] = None
+    after_processing: bool = False
+
+    def __post_init__(self) -> None:
+        # A fault arrives as JSON too (POST /_emulator/faults): a string where a list belongs would
+        # otherwise be matched letter by letter, and a fault that never hits is a test that proves nothing.
+        if self.methods is not None and not _is_list_of_str(self.methods):
+            raise ValueError(f'methods must be a list of methods, such as ["POST"], not {show(self.methods)}')
+        if self.paths is not None:
+            if not isinstance(self.paths, (list, tuple)):
+                raise ValueError(f'paths must be a list of paths, such as ["/v1/Credentials"], not {show(self.paths)}')
+            for path in self.paths:
+                if not isinstance(path, str) or not path.startswith("/"):
+                    raise ValueError(f"paths: {show(path)} does not start with /; write a path such as /v1/Credentials")
+        if not isinstance(self.after_processing, bool):
+            raise ValueError(f"after_processing must be true or false, not {show(self.after_processing)}")
+
+    @classmethod
+    def from_fields(cls, fields_: Mapping[str, Any]) -> Fault:
+        """A fault from its fields by name (``Emulator.inject``'s keywords, the admin API's JSON); a
+        name that is not a field is a ValueError naming it and the fields there are."""
+        known = [f.name for f in dataclass_fields(cls)]
+        unknown = [name for name in fields_ if name not in known]
+        if unknown:
+            raise ValueError(f"{show(unknown[0])} is not a field of a fault; the fields are: {', '.join(known)}")
+        return cls(**fields_)
+
+    def hits(self, method: str, path: str) -> bool:
+        """Whether this fault is aimed at a request (its count aside)."""
+        if self.methods and method not in self.methods:
+            return False
+        return not self.paths or any(path_matches(pattern, path) for pattern in self.paths)
+
+
+def _is_list_of_str(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Whether a request's path is one a fault's ``paths`` entry names: the same path, or, where the
+    entry has ``*``, one it matches as a glob (``*`` crossing slashes); trailing slashes aside."""
+    return fnmatch.fnmatchcase(path.rstrip("/") or "/", pattern.rstrip("/") or "/")
 
 
 @dataclass
@@ -455,10 +503,11 @@ class EmulatorState:
                 return user, key[1]
         return None
 
-    def take_fault(self, method: str) -> Optional[Fault]:
+    def take_fault(self, method: str, path: str) -> Optional[Fault]:
+        """The first fault aimed at this request, counted as spent once more; None if there is none."""
         with self.lock:
             for fault in self.faults:
-                if fault.methods and method not in fault.methods:
+                if not fault.hits(method, path):
                     continue
                 if fault.count == 0:
                     continue
@@ -468,6 +517,109 @@ class EmulatorState:
                 self.faults = [f for f in self.faults if f.count != 0]
                 return taken
         return None
+
+
+# --- services and credentials: one shape, one table ------------------------------------------------------
+# Both are a collection (list, create) and items (fetch, delete, and for a credential update), owned by an
+# account and listed in creation order; a _Resource says what differs.
+
+class _Stored(Protocol):
+    """What the generic handlers use of a StoredService or a StoredCredential."""
+
+    sid: str
+    account_sid: str
+    seq: int
+    date_updated: str
+
+
+_R = TypeVar("_R", bound=_Stored)
+_Form = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class _Resource(Generic[_R]):
+    """One kind of record the API lists, creates, fetches, deletes and perhaps updates."""
+
+    prefix: str
+    """Its collection's path, ``/v1/Services``; an item is ``{prefix}/{sid}``."""
+    name: str
+    """Its key in FRIENDLY_NAME_LIMITS."""
+    key: str
+    """Its list answer's key (the spec's List*Response) and meta.key."""
+    records: Callable[[EmulatorState], dict[str, _R]]
+    body: Callable[[_R, str], dict[str, Any]]
+    """The record as Twilio answers it, given the base URL."""
+    kinds: Mapping[str, Kind]
+    required: tuple[str, ...]
+    """The form fields a create must have (an update needs none)."""
+    create: Callable[[EmulatorState, str, _Form], _R]
+    """Store a new record for the account from a valid form; the record."""
+    update: Optional[Callable[[_R, _Form], None]]
+    """Apply a valid form to a record; None where the spec has no update (no POST on an item)."""
+    remove: Callable[[EmulatorState, str], None]
+
+
+def _apply_credential_form(cred: StoredCredential, form_pairs: _Form) -> None:
+    """Set the fields a valid create or update form gives, and only those."""
+    for name, value in form_pairs:
+        if name == "Type":
+            cred.type = value.lower()
+        elif name == "FriendlyName":
+            cred.friendly_name = value or None  # an empty text clears, as in the settings
+        elif name == "Sandbox":
+            cred.sandbox = value == "true"
+        elif name in CREDENTIAL_SECRETS:
+            setattr(cred, CREDENTIAL_SECRETS[name], value)
+
+
+def _create_credential(state: EmulatorState, account: str, form_pairs: _Form) -> StoredCredential:
+    cred = state.credentials[state.add_credential(dict(form_pairs)["Type"].lower(), account)]
+    _apply_credential_form(cred, form_pairs)
+    return cred
+
+
+def _create_service(state: EmulatorState, account: str, form_pairs: _Form) -> StoredService:
+    sid = new_sid("IS")
+    # With the default notification settings of any new service.
+    state.add_service(sid, account, dict(form_pairs)["FriendlyName"])
+    return state.service_records[sid]
+
+
+_SERVICES = _Resource[StoredService](
+    "/v1/Services", "service", "services", lambda state: state.service_records, service_body, _SERVICE_KINDS,
+    required=("FriendlyName",), create=_create_service,
+    # No update: the spec has none (paths["/v1/Services/{Sid}"] is delete and get).
+    update=None,
+    # "Remove a conversation service with all its nested resources" (the spec's DeleteService).
+    remove=EmulatorState.remove_service)
+_CREDENTIALS = _Resource[StoredCredential](
+    "/v1/Credentials", "credential", "credentials", lambda state: state.credentials, credential_body,
+    _CREDENTIAL_KINDS, required=("Type",), create=_create_credential, update=_apply_credential_form,
+    remove=EmulatorState.remove_credential)
+
+
+class _Route(NamedTuple):
+    pattern: re.Pattern[str]
+    methods: tuple[str, ...]
+    """The methods the spec gives the path."""
+    handler: str
+    """``_Handler._on_<handler>``."""
+    resource: Optional[_Resource[Any]] = None
+    """For ``list`` and ``item``: which resource."""
+
+
+def _resource_routes(resource: _Resource[Any]) -> tuple[_Route, _Route]:
+    item_methods = ("GET", "POST", "DELETE") if resource.update else ("GET", "DELETE")
+    return (_Route(re.compile(rf"^{resource.prefix}/?$"), ("GET", "POST"), "list", resource),
+            _Route(re.compile(rf"^{resource.prefix}/([^/]+)/?$"), item_methods, "item", resource))
+
+
+_ROUTES: tuple[_Route, ...] = (
+    _Route(re.compile(r"^/v1/Configuration/?$"), ("GET", "POST"), "configuration"),
+    *_resource_routes(_CREDENTIALS),
+    *_resource_routes(_SERVICES),
+    _Route(_PATH, ("GET", "POST"), "notifications"),
+)
 
 
 def _error(status: int, code: int, message: str) -> dict[str, Any]:
@@ -556,52 +708,62 @@ class _Handler(BaseHTTPRequestHandler):
         if _DEAD_HOST.match(self.headers.get("Host") or ""):
             self._hang_up()
             return
-        fault = state.take_fault(method)
-        if fault is not None:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.reset:
-                self._hang_up()
-                return
-            extra = dict(fault.headers or {})
-            if fault.retry_after is not None:
-                extra["Retry-After"] = str(fault.retry_after)
-            if fault.body is not None:
-                self._send(fault.status or 200, fault.body, extra)
-                return
-            if fault.status is not None:
-                code = 20429 if fault.status == 429 else 20500
-                self._send(fault.status, _error(fault.status, code, "Injected fault"), extra)
-                return
-        self._api(method, path, form_pairs, auth)
+        fault = state.take_fault(method, path)
+        if fault is not None and not fault.after_processing and self._play(fault):
+            return
+        status, answer, extra = self._api(method, path, form_pairs, auth)
+        if fault is not None and fault.after_processing and self._play(fault):
+            return  # carried out, and the answer lost: what a client sees when a gateway or the network fails
+        self._send(status, answer, extra)
+
+    def _play(self, fault: Fault) -> bool:
+        """Sleep the fault's delay, then answer as it says; False if it says nothing more (no status,
+        body or reset), and the real answer is still to be sent."""
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.reset:
+            self._hang_up()
+            return True
+        extra = dict(fault.headers or {})
+        if fault.retry_after is not None:
+            extra["Retry-After"] = str(fault.retry_after)
+        if fault.body is not None:
+            self._send(fault.status or 200, fault.body, extra)
+            return True
+        if fault.status is not None:
+            code = 20429 if fault.status == 429 else 20500
+            self._send(fault.status, _error(fault.status, code, "Injected fault"), extra)
+            return True
+        return False
 
     # -- Twilio's API
 
-    def _api(self, method: str, path: str, form_pairs: list[tuple[str, str]], auth: Optional[tuple[str, str]]) -> None:
+    def _api(self, method: str, path: str, form_pairs: list[tuple[str, str]],
+             auth: Optional[tuple[str, str]]) -> tuple[int, Optional[dict[str, Any]], dict[str, str]]:
+        """Carry the request out; its answer: (status, body or None for none, extra headers)."""
         state = self.server.state
         if state.latency:
             time.sleep(state.latency)
         if auth is None:
-            self._send(401, _error(401, 20003, "Authenticate"), {"WWW-Authenticate": 'Basic realm="Twilio API"'})
-            return
-        for pattern, methods, name in _ROUTES:
-            match = pattern.match(path)
+            return 401, _error(401, 20003, "Authenticate"), {"WWW-Authenticate": 'Basic realm="Twilio API"'}
+        for route in _ROUTES:
+            match = route.pattern.match(path)
             if match is None:
                 continue
-            if method not in methods:
+            if method not in route.methods:
                 # Twilio's error 20004 "Method not allowed": "The resource you accessed is valid, but the
                 # HTTP method you attempted to use is not supported for the resource"
                 # (https://www.twilio.com/docs/api/errors/20004), with HTTP's own status for it.
                 # A 405 names the methods the path has in Allow (RFC 9110 section 15.5.6).
-                self._send(405, _error(405, 20004, f"Method not allowed: {method} {path}"),
-                           {"Allow": ", ".join(methods)})
-                return
-            handler = getattr(self, f"_on_{name}")
+                return (405, _error(405, 20004, f"Method not allowed: {method} {path}"),
+                        {"Allow": ", ".join(route.methods)})
+            handler = getattr(self, f"_on_{route.handler}")
+            if route.resource is not None:
+                handler = functools.partial(handler, route.resource)
             with state.lock:
-                status, body = handler(method, match.group(1) if pattern.groups else "", form_pairs, auth[1])
-            self._send(status, body)
-            return
-        self._send(404, _not_found(path))
+                status, body = handler(method, match.group(1) if route.pattern.groups else "", form_pairs, auth[1])
+            return status, body, {}
+        return 404, _not_found(path), {}
 
     def _form_problem(self, form_pairs: list[tuple[str, str]], kinds: Mapping[str, Kind],
                       required: tuple[str, ...] = ()) -> Optional[tuple[int, str]]:
@@ -662,77 +824,41 @@ class _Handler(BaseHTTPRequestHandler):
                  "removed_from_conversation", "url"]
         return {k: body[k] for k in order}
 
-    def _on_services(self, method: str, _sid: str, form_pairs: list[tuple[str, str]], account: str) -> _Answer:
+    def _on_list(self, resource: _Resource[Any], method: str, _sid: str, form_pairs: list[tuple[str, str]],
+                 account: str) -> _Answer:
+        """``GET`` (list the account's records) or ``POST`` (create one) on a resource's collection."""
         state = self.server.state
+        records = resource.records(state)
         if method == "GET":
-            owned = [{**service_body(r, state.base_url), "_seq": r.seq}
-                     for r in sorted(state.service_records.values(), key=lambda r: r.seq) if r.account_sid == account]
-            return list_page(owned, "services", f"{state.base_url}/v1/Services", self._query())
-        problem = (self._form_problem(form_pairs, _SERVICE_KINDS, required=("FriendlyName",))
-                   or name_problem(form_pairs, "service"))
+            owned = [{**resource.body(r, state.base_url), "_seq": r.seq}
+                     for r in sorted(records.values(), key=lambda r: r.seq) if r.account_sid == account]
+            return list_page(owned, resource.key, state.base_url + resource.prefix, self._query())
+        problem = self._resource_problem(resource, form_pairs, resource.required)
         if problem:
             return 400, _error(400, *problem)
-        sid = new_sid("IS")
-        # With the default notification settings of any new service.
-        state.add_service(sid, account, dict(form_pairs)["FriendlyName"])
-        return 201, service_body(state.service_records[sid], state.base_url)
+        return 201, resource.body(resource.create(state, account, form_pairs), state.base_url)
 
-    def _on_service(self, method: str, sid: str, _form: list[tuple[str, str]], account: str) -> _Answer:
+    def _on_item(self, resource: _Resource[Any], method: str, sid: str, form_pairs: list[tuple[str, str]],
+                 account: str) -> _Answer:
+        """``GET``, ``DELETE`` or (where the resource has an update) ``POST`` on one record."""
         state = self.server.state
-        record = state.service_records.get(sid)
+        record = resource.records(state).get(sid)
         if record is None or record.account_sid != account:
             return 404, _not_found(urlsplit(self.path).path)
         if method == "DELETE":
-            # "Remove a conversation service with all its nested resources" (the spec's DeleteService).
-            state.remove_service(sid)
+            resource.remove(state, sid)
             return 204, None
-        return 200, service_body(record, state.base_url)
-
-    def _credential_problem(self, form_pairs: list[tuple[str, str]],
-                            required: tuple[str, ...]) -> Optional[tuple[int, str]]:
-        return self._form_problem(form_pairs, _CREDENTIAL_KINDS, required) or name_problem(form_pairs, "credential")
-
-    @staticmethod
-    def _apply_credential(cred: StoredCredential, form_pairs: list[tuple[str, str]]) -> None:
-        for name, value in form_pairs:
-            if name == "Type":
-                cred.type = value.lower()
-            elif name == "FriendlyName":
-                cred.friendly_name = value or None  # an empty text clears, as in the settings
-            elif name == "Sandbox":
-                cred.sandbox = value == "true"
-            elif name in CREDENTIAL_SECRETS:
-                setattr(cred, CREDENTIAL_SECRETS[name], value)
-
-    def _on_credentials(self, method: str, _sid: str, form_pairs: list[tuple[str, str]], account: str) -> _Answer:
-        state = self.server.state
-        if method == "GET":
-            owned = [{**credential_body(c, state.base_url), "_seq": c.seq}
-                     for c in sorted(state.credentials.values(), key=lambda c: c.seq) if c.account_sid == account]
-            return list_page(owned, "credentials", f"{state.base_url}/v1/Credentials", self._query())
-        problem = self._credential_problem(form_pairs, required=("Type",))
-        if problem:
-            return 400, _error(400, *problem)
-        sid = state.add_credential(dict(form_pairs)["Type"].lower(), account)
-        cred = state.credentials[sid]
-        self._apply_credential(cred, form_pairs)
-        return 201, credential_body(cred, state.base_url)
-
-    def _on_credential(self, method: str, sid: str, form_pairs: list[tuple[str, str]], account: str) -> _Answer:
-        state = self.server.state
-        cred = state.credentials.get(sid)
-        if cred is None or cred.account_sid != account:
-            return 404, _not_found(urlsplit(self.path).path)
-        if method == "DELETE":
-            state.remove_credential(sid)
-            return 204, None
-        if method == "POST":
-            problem = self._credential_problem(form_pairs, required=())
+        if method == "POST" and resource.update is not None:  # the routes give POST only where there is one
+            problem = self._resource_problem(resource, form_pairs, required=())
             if problem:
                 return 400, _error(400, *problem)
-            self._apply_credential(cred, form_pairs)
-            cred.date_updated = _now()
-        return 200, credential_body(cred, state.base_url)
+            resource.update(record, form_pairs)
+            record.date_updated = _now()
+        return 200, resource.body(record, state.base_url)
+
+    def _resource_problem(self, resource: _Resource[Any], form_pairs: list[tuple[str, str]],
+                          required: tuple[str, ...]) -> Optional[tuple[int, str]]:
+        return self._form_problem(form_pairs, resource.kinds, required) or name_problem(form_pairs, resource.name)
 
     # -- admin
 
@@ -779,7 +905,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, {})
             elif parts == ["faults"] and method == "POST":
                 with state.lock:
-                    state.faults.append(Fault(**data))
+                    state.faults.append(Fault.from_fields(data))
                 self._send(201, {})
             elif parts == ["latency"] and method == "POST":
                 with state.lock:
@@ -908,8 +1034,9 @@ class Emulator:
             self.state.requests.clear()
 
     def inject(self, **fault: Any) -> None:
+        """Add a fault for the next matching API requests; the keywords are ``Fault``'s fields."""
         with self.state.lock:
-            self.state.faults.append(Fault(**fault))
+            self.state.faults.append(Fault.from_fields(fault))
 
     def hold(self, count: int, timeout: float = 60.0) -> None:
         """Hold API requests until ``count`` are in flight at once, then let them go together: a test
