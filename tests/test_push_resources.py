@@ -203,3 +203,14 @@ def test_an_update_answered_5xx_is_still_retried(emulator: Emulator, client: Twi
     news = checked(CREDENTIAL, {"type": "fcm", "secret": "rotated-key"})
     CREDENTIAL.update(client, CREDS, sid, outs, news, ["secret"])
     assert methods(emulator) == [f"POST /v1/Credentials/{sid}"] * 2
+
+
+@pytest.mark.parametrize("fault", [{"status": 502}, {"reset": True}], ids=["502", "reset"])
+def test_a_create_whose_answer_is_lost_makes_one_credential_not_two(emulator: Emulator, client: TwilioClient,
+                                                                   fault: dict[str, Any]) -> None:
+    emulator.inject(after_processing=True, methods=["POST"], paths=["/v1/Credentials"], count=-1, **fault)
+    with pytest.raises(TwilioError) as failed:
+        CREDENTIAL.create(client, CREDS, checked(CREDENTIAL, {"type": "fcm", "secret": SERVER_KEY}))
+    assert len(emulator.credentials()) == 1  # Twilio made it; a retry would have made a second
+    assert "may have been created all the same" in str(failed.value)
+    assert SERVER_KEY not in str(failed.value)
