@@ -781,3 +781,74 @@ def test_an_answer_echoing_credentials_never_puts_them_in_an_error(hostile: Host
         assert "\x1b" not in text and "\x07" not in text
     assert "[redacted]" in str(err)
     assert SID in str(err)
+
+
+# --- C. a push credential's secrets never reach an error, whatever an answer echoes -------------------------
+# The credential calls send the certificate, private key, API key or server key in the form: a proxy or a
+# broken gateway may quote any of them back, whole or one PEM line of it, in any part of its answer.
+
+def _pem_line(pem: str, n: int = 2) -> str:
+    """The n-th base64 line of a PEM body: 64 characters that belong to that certificate or key alone."""
+    return [line for line in pem.splitlines() if line and not line.startswith("-----")][n]
+
+
+def _push_leaks(secret: str) -> list[str]:
+    """The secret and its pieces as an echo would carry them: whole, one PEM line, URL- and JSON-encoded."""
+    pieces = [secret, _pem_line(secret)] if "-----BEGIN" in secret else [secret, secret[:20], secret[-20:]]
+    return [form for piece in pieces
+            for form in (piece, quote(piece, safe=""), quote_plus(piece), json.dumps(piece)[1:-1])]
+
+
+def _echoing_push(status: int, secret: str, place: str) -> Reply:
+    """An answer quoting ``secret`` (or one PEM line of it, for headers) in ``place``."""
+    line = _pem_line(secret) if "-----BEGIN" in secret else secret
+    if place == "message":
+        body = {"code": 20001, "message": f"bad value {secret}", "status": status}
+        return Reply(status, body=json.dumps(body).encode())
+    if place == "more_info":
+        return Reply(status, body=json.dumps({"code": 20001, "message": "bad", "status": status,
+                                              "more_info": f"https://proxy.example/?v={quote_plus(secret)}"}).encode())
+    if place == "reason":
+        return Reply(status, reason=f"Bad {line}", body=b"nope", headers={"Content-Type": "text/plain"})
+    if place == "location":
+        return Reply(302, headers={"Location": f"https://evil.example/?v={quote(line, safe='')}"}, body=b"")
+    assert place == "content_type"
+    return Reply(200, headers={"Content-Type": f"text/html; v={line}"}, body=b"<html>")
+
+
+PUSH_CALLS: list[tuple[str, dict[str, Any], str]] = [
+    ("create", {"type": "fcm", "secret": "AAAAexample:APA91b-SERVER-KEY-4MxP5egoKMwt2KZFBa"}, "secret"),
+    ("update", {"type": "gcm", "api_key": "AIzaSy-GCM-API-KEY-0123456789abcdefghij"}, "api_key"),
+    ("read", {"type": "apn"}, "certificate"),
+    ("delete", {"type": "apn"}, "private_key"),
+]
+
+
+@pytest.mark.parametrize("place", ["message", "more_info", "reason", "location", "content_type"])
+@pytest.mark.parametrize(("operation", "values", "field_name"), PUSH_CALLS, ids=[c[0] for c in PUSH_CALLS])
+def test_an_answer_echoing_a_push_credentials_secret_never_puts_it_in_an_error(
+        hostile: HostileServer, operation: str, values: dict[str, Any], field_name: str, place: str) -> None:
+    from pem import APN
+
+    from pulumi_twilio_conversations.core.credential import CREDENTIAL, with_secrets
+
+    inputs, problems = CREDENTIAL.validate({**values, **(APN if values["type"] == "apn" else {})})
+    assert problems == []
+    secret = inputs[field_name]
+    sid = "CR" + "c" * 32
+    state = with_secrets({"sid": sid, "type": values["type"]}, inputs)  # what a refresh or a destroy holds
+    hostile.reset(_echoing_push(400, secret, place))
+    calls: dict[str, Callable[[TwilioClient], Any]] = {
+        "create": lambda c: CREDENTIAL.create(c, CREDS, inputs),
+        "update": lambda c: CREDENTIAL.update(c, CREDS, sid, state, inputs, [field_name]),
+        "read": lambda c: CREDENTIAL.read(c, CREDS, sid, state, lambda *k: k[0]),
+        "delete": lambda c: CREDENTIAL.delete(c, CREDS, sid, state, lambda *k: k[0]),
+    }
+    with pytest.raises(TwilioError) as caught:
+        calls[operation](client(hostile.url, max_retries=0))
+    err = caught.value
+    assert hostile.seen, "the call reached the server"
+    for text in (str(err), repr(err), err.twilio_message, err.more_info or "", str(err.args)):
+        for leak in _push_leaks(secret):
+            assert leak not in text, (leak, text)
+    assert "[redacted]" in str(err)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
 from typing import TYPE_CHECKING, Any, Optional
@@ -253,16 +254,20 @@ class TwilioClient:
         subject: str,
         sid: str = "",
         creates: bool = False,
+        secrets: Iterable[str] = (),
     ) -> dict[str, Any]:
         """One call of ``method`` on ``path`` (under the base URL; a SID in it checked with ``checked_sid``
         first), with retries; Twilio's JSON object, ``{}`` for a 204 (a delete).
 
         ``operation`` and ``subject`` word the error (``could not delete credential CR...``); ``sid`` is the
         one the call is about; ``creates``: the call makes a new resource, so it is not retried once its
-        request may have been processed (``_new_retry``), and a failure says what to look for.
+        request may have been processed (``_new_retry``), and a failure says what to look for. ``secrets``:
+        values besides the credentials that no error may quote (a push credential's keys, which the form
+        carries and a proxy may echo back); every text taken from the answer is scrubbed of them.
         """
         try:
-            return self._call(method, operation, sid, credentials, form, path=path, subject=subject, creates=creates)
+            return self._call(method, operation, sid, credentials, form, path=path, subject=subject, creates=creates,
+                              secrets=tuple(secrets))
         except TwilioError as err:
             if creates and err.sent and (err.status is None or err.status >= 500):
                 raise err.with_hint(
@@ -282,14 +287,16 @@ class TwilioClient:
         path: Optional[str] = None,
         subject: Optional[str] = None,
         creates: bool = False,
+        secrets: tuple[str, ...] = (),
     ) -> dict[str, Any]:
-        """One call with retries; ``path`` (under the base URL) instead of the service's settings."""
+        """One call with retries; ``path`` (under the base URL) instead of the service's settings; ``secrets``
+        scrubbed from the error's texts as the credentials are."""
         from .scrub import credential_secrets
         from .transport import Call, CallFailed, exchange
 
         if path is None:
             checked_sid(service_sid, "IS", "Conversations Service", operation, subject=None)
-        secrets = credential_secrets(credentials.username, credentials.password)
+        secrets = (*credential_secrets(credentials.username, credentials.password), *secrets)
         url = self.url(service_sid) if path is None else self.settings.base_url + path
         call = Call(method, url, form, (credentials.username, credentials.password))
         try:

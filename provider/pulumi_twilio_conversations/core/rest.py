@@ -11,8 +11,9 @@ What every such resource gets from here:
 - a create is sent once (``TwilioClient.request(creates=True)``): no retry after the request may have been
   processed, which would make a second one;
 - a SID goes into a URL only once it has the resource's shape (``checked_sid``);
-- every text of an answer is scrubbed of the secrets in play (the credentials, the inputs' secrets), so a
-  server echoing one cannot put it into the state or an error;
+- every text of an answer, an error's too, is scrubbed of the secrets in play (the credentials, the inputs'
+  and the state's secrets, which the form carries), so a server echoing one cannot put it into the state or
+  an error;
 - a 404 drops a refreshed resource only by the rules of ``gone.py``; a ``get`` or an import of a missing
   one fails naming the SID and the account; a destroy of one already gone succeeds.
 
@@ -97,7 +98,7 @@ def create(col: Collection, client: TwilioClient, credentials: Credentials, prop
     if col.adopt and props.get(col.adopt):
         return adopt(col, client, credentials, str(props[col.adopt]), props)
     body = client.request("POST", col.path, credentials, col.to_form(props, None), operation="create",
-                          subject=col.noun, creates=True)
+                          subject=col.noun, creates=True, secrets=col.secret_values(props))
     outs = _outputs(col, body, "create", "", credentials, props)
     sid = outs.get("sid")
     if not isinstance(sid, str) or not re.fullmatch(rf"{col.prefix}[0-9a-fA-F]{{32}}", sid):
@@ -114,7 +115,7 @@ def adopt(col: Collection, client: TwilioClient, credentials: Credentials, sid: 
     live value, and nothing is written (a different name would mean a replace, not an adoption)."""
     try:
         body = client.request("GET", col.item(sid, "adopt"), credentials, operation="adopt",
-                              subject=_subject(col, sid), sid=sid)
+                              subject=_subject(col, sid), sid=sid, secrets=col.secret_values(props))
     except TwilioError as err:
         raise missing_for_get(err, client, credentials, col.title) from None
     outs = _outputs(col, body, "adopt", sid, credentials, props)
@@ -135,7 +136,7 @@ def read(col: Collection, client: TwilioClient, credentials: Credentials, id_: s
     rules. ``props``: the state this provider wrote (refresh), the program's (``get``) or none (import)."""
     try:
         body = client.request("GET", col.item(id_, "read"), credentials, operation="read",
-                              subject=_subject(col, id_), sid=id_)
+                              subject=_subject(col, id_), sid=id_, secrets=col.secret_values(props))
     except TwilioError as err:
         if not written_by_provider(props):
             raise missing_for_get(err, client, credentials, col.title) from None
@@ -152,7 +153,8 @@ def update(col: Collection, client: TwilioClient, credentials: Credentials, id_:
     if not sent:
         return col.keep(olds, news)
     body = client.request("POST", col.item(id_, "update"), credentials, col.to_form(news, sent),
-                          operation="update", subject=_subject(col, id_), sid=id_)
+                          operation="update", subject=_subject(col, id_), sid=id_,
+                          secrets=(*col.secret_values(news), *col.secret_values(olds)))
     return _outputs(col, body, "update", id_, credentials, news)
 
 
@@ -162,7 +164,7 @@ def delete(col: Collection, client: TwilioClient, credentials: Credentials, id_:
     col.before_delete(id_, props)
     try:
         client.request("DELETE", col.item(id_, "delete"), credentials, operation="delete",
-                       subject=_subject(col, id_), sid=id_)
+                       subject=_subject(col, id_), sid=id_, secrets=col.secret_values(props))
     except TwilioError as err:
         confirm_gone(err, client, credentials, props, names, col.noun, f"the {col.noun} in the stack was")
 
