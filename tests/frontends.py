@@ -37,6 +37,7 @@ from harness import (
     DEFAULT_KIND,
     PROVIDER_KEY,
     QUICKSTART_DIR,
+    Checkpoint,
     EngineError,
     Plan,
     ProviderServer,
@@ -133,6 +134,21 @@ class FrontEnd:
             return ProviderServer(new, env=env, cwd=cwd, old_config=old, run_program=run_program)
         return NativePlugin(new, env=env, cwd=cwd, old_config=old, run_program=run_program)
 
+    def checkpoint(self, state: Mapping[str, StateEntry], config: Mapping[str, Any]) -> Checkpoint:
+        """The state file the engine would write for a scenario's state (core names) and stack config
+        (written for the dynamic resource, as ``server`` takes it), on this front end: the dynamic resource's
+        types, its provider's inputs the whole stack config; or the plugin's types, state in schema names, its
+        provider's inputs the package's own keys without their namespace (pkg/resource/deploy/target.go
+        GetPackageConfig). Secrets encrypted as Checkpoint.deployment says; ``decrypt`` reads them back."""
+        resources = dict(state)
+        provider_config = self.config(config)
+        if self.name == "dynamic":
+            return Checkpoint(resources, provider_config)
+        prefix = f"{PACKAGE}:"
+        return Checkpoint({name: _to_native(entry) for name, entry in resources.items()},
+                          {k[len(prefix):]: v for k, v in provider_config.items() if k.startswith(prefix)},
+                          token=native_harness.token, package=PACKAGE)
+
     def stack(self, server: Server) -> ScenarioStack:
         if isinstance(server, ProviderServer):
             assert self.name == "dynamic"
@@ -143,12 +159,16 @@ class FrontEnd:
 
 def _to_native(entry: StateEntry) -> Entry:
     return replace(entry, inputs=camel_tree(entry.inputs), outputs=camel_tree(entry.outputs),
-                   secrets=frozenset(to_camel(k) for k in entry.secrets))
+                   secrets=frozenset(to_camel(k) for k in entry.secrets),
+                   secret_inputs=frozenset(to_camel(k) for k in entry.secret_inputs),
+                   additional_secret_outputs=tuple(to_camel(k) for k in entry.additional_secret_outputs))
 
 
 def _from_native(entry: Entry) -> StateEntry:
     return replace(entry, inputs=snake_tree(entry.inputs), outputs=snake_tree(entry.outputs),
-                   secrets=frozenset(to_snake(k) for k in entry.secrets))
+                   secrets=frozenset(to_snake(k) for k in entry.secrets),
+                   secret_inputs=frozenset(to_snake(k) for k in entry.secret_inputs),
+                   additional_secret_outputs=tuple(to_snake(k) for k in entry.additional_secret_outputs))
 
 
 def _native_resource(res: Union[Resource, Mapping[str, Any]]) -> native_harness.Resource:
@@ -162,7 +182,8 @@ def _native_resource(res: Union[Resource, Mapping[str, Any]]) -> native_harness.
     return native_harness.Resource(
         camel_tree(props), ignore_changes=tuple(to_camel(p) for p in res.ignore_changes),
         secrets=frozenset(to_camel(k) for k in res.secrets), retain_on_delete=res.retain_on_delete,
-        kind=res.kind, protect=res.protect)
+        kind=res.kind, protect=res.protect,
+        additional_secret_outputs=tuple(to_camel(k) for k in res.additional_secret_outputs))
 
 
 def _plan(native: native_harness.Plan) -> Plan:

@@ -11,6 +11,12 @@ does: what examples/runner.py drives through Pulumi's Automation API.
 A program maps names to resources (``Resource``, or its props alone), of several types (``kind``), which
 may take each other's outputs (``Ref``) and carry the ``protect`` option (see PROTECT).
 
+Secrets are kept as the engine keeps them, per top-level key: what a provider's answer marks
+(``unmarshal``), what the program marks or names in ``additional_secret_outputs`` (``checked_secrets``,
+``stored_secrets``), sent plain to the provider (both answer acceptSecrets=False); ``Checkpoint.deployment``
+writes each as the state file does, a ciphertext. Every RPC's answer is kept (``PluginProcess.answers``) for
+the secrets scan (test_secrets.py).
+
 Each behaviour imitated names the engine file it comes from (pulumi/pulumi, read at v3.260):
 pkg/resource/deploy/step.go, step_generator.go, step_executor.go, pkg/resource/deploy/providers/registry.go,
 pkg/resource/plugin/provider_plugin.go, pkg/engine/project.go, pkg/backend/diy/backend.go,
@@ -20,9 +26,11 @@ harness simplifies (for the dynamic front end, one resource at a time, no parall
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -36,6 +44,7 @@ from pathlib import Path
 from typing import Any, Generic, Optional, Protocol, TypeVar
 
 import grpc
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi import automation as auto
 from pulumi.dynamic.dynamic import serialize_provider
@@ -94,15 +103,61 @@ def to_struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
-def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
-    def unmarshal(value: Any) -> Any:
+def is_secret(value: Any) -> bool:
+    """A secret on the wire: ``{sig.Key: sig.Secret, "value": v}`` (sdk/go/common/resource/plugin/rpc.go
+    MarshalPropertyValue with KeepSecrets; pulumi/runtime/rpc.py wrap_rpc_secret)."""
+    return isinstance(value, Mapping) and value.get(_special_sig_key) == _special_secret_sig
+
+
+def unmarshal(struct: struct_pb2.Struct) -> tuple[dict[str, Any], frozenset[str]]:
+    """A provider's properties as the engine reads them: plain values (unknowns as ``Unknown()``), each secret
+    unwrapped, and the top-level keys that held a secret anywhere in their value. The engine unmarshals
+    every answer's properties with ``KeepSecrets: true`` (pkg/resource/plugin/provider_plugin.go Check, Create,
+    Read, Update), whatever the provider answered to Configure, so what a provider marks stays secret; the
+    harness keeps secrets per top-level key (the state encrypts that key's whole value, see Checkpoint)."""
+
+    def plain(value: Any) -> Any:
         if value == UNKNOWN:
             return Unknown()  # type: ignore[no-untyped-call]
+        if is_secret(value):
+            return plain(value.get("value"))
         if isinstance(value, dict):
-            return {k: unmarshal(v) for k, v in value.items()}
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
         return value
 
-    return unmarshal(json_format.MessageToDict(struct))  # type: ignore[no-any-return]
+    def holds_secret(value: Any) -> bool:
+        if is_secret(value):
+            return True
+        values = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        return any(holds_secret(v) for v in values)
+
+    raw = json_format.MessageToDict(struct)
+    return plain(raw), frozenset(k for k, v in raw.items() if holds_secret(v))
+
+
+def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
+    """A provider's properties as plain values, secrets unwrapped (``unmarshal`` without the secret keys)."""
+    return unmarshal(struct)[0]
+
+
+def checked_secrets(checked: Mapping[str, Any], marked: frozenset[str], news_secrets: frozenset[str]) -> frozenset[str]:
+    """The checked inputs' secret keys: those the provider's Check answer marked, and those whose input
+    the program marked secret. provider_plugin.go Check: inputs unmarshalled with KeepSecrets, then, for a
+    provider that does not accept secrets, ``annotateSecrets(inputs, req.News)``."""
+    return frozenset(marked | (news_secrets & checked.keys()))
+
+
+def stored_secrets(outputs: Mapping[str, Any], marked: frozenset[str], secret_inputs: frozenset[str],
+                   additional: tuple[str, ...]) -> frozenset[str]:
+    """The outputs' secret keys once a step has run: those the provider marked (or that were secret before,
+    for a read), those named by ``additional_secret_outputs``, and those whose same-named input is secret.
+    provider_plugin.go Create/Update: ``annotateSecrets(outs, inputs)``; step_executor.go
+    continueExecuteStep: ``newState.AdditionalSecretOutputs`` made secret, then "If an input secret is
+    potentially leaked as an output, preemptively mark it as secret" (for every step with a new state but a
+    replace, a refresh included)."""
+    return frozenset(marked | ((secret_inputs | set(additional)) & outputs.keys()))
 
 
 def _secret(value: Any) -> dict[str, Any]:
@@ -127,6 +182,18 @@ class ProviderError(Exception):
     """The provider answered a call with an error (the engine would fail the step)."""
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One RPC's answer as it left the provider: for the secrets scan (test_secrets.py), which reads every
+    answer's text. ``urn``: the request's (empty for the provider's own calls); ``response``: the answer as
+    JSON (MessageToDict), secrets still wrapped; ``error``: the details of an error answer."""
+
+    method: str
+    urn: str
+    response: Optional[dict[str, Any]] = None
+    error: Optional[str] = None
+
+
 class CheckFailed(Exception):
     def __init__(self, failures: list[tuple[str, str]]) -> None:
         self.failures = failures
@@ -141,6 +208,10 @@ class PluginProcess:
     """
 
     process: subprocess.Popen[bytes]
+    accept_secrets: Optional[bool] = None
+    """Configure's answer (None before it): False means the engine sends secret inputs unwrapped and marks
+    outputs of the same names secret itself (provider_plugin.go Configure, then annotateSecrets). The harness
+    sends plain values, so it models only such a provider (see StackDriver._plan_one)."""
 
     def _launch(self, argv: list[str], cwd: Path, env: Mapping[str, str], what: str) -> None:
         self.process = subprocess.Popen(argv, cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -157,6 +228,8 @@ class PluginProcess:
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
         self.calls: list[str] = []
         """Every RPC made, in order."""
+        self.answers: list[Answer] = []
+        """Every RPC's answer or error, in order."""
         self._calls_lock = threading.Lock()
 
     def _drain(self) -> None:
@@ -186,30 +259,44 @@ class PluginProcess:
         with self._calls_lock:
             self.calls.append(method)
 
-    def _rpc(self, method: str, request: Any) -> Any:
+    def _answered(self, method: str, request: Any, response: Any = None, error: Optional[str] = None) -> None:
+        answer = Answer(method, getattr(request, "urn", ""),
+                        json_format.MessageToDict(response) if response is not None else None, error)
+        with self._calls_lock:
+            self.answers.append(answer)
+
+    def _call(self, method: str, request: Any, tolerant: bool) -> Any:
         self._record(method)
         try:
-            return getattr(self.stub, method)(request, timeout=120)
+            response = getattr(self.stub, method)(request, timeout=120)
         except grpc.RpcError as err:
+            if tolerant and err.code() == grpc.StatusCode.UNIMPLEMENTED:
+                return None
+            self._answered(method, request, error=err.details())
             raise ProviderError(err.details()) from None
+        self._answered(method, request, response)
+        return response
+
+    def _rpc(self, method: str, request: Any) -> Any:
+        return self._call(method, request, tolerant=False)
 
     def _rpc_tolerant(self, method: str, request: Any) -> Any:
         """A call the engine makes but tolerates as UNIMPLEMENTED (provider_plugin.go treats
         Unimplemented as 'not supported': the dynamic server has no Handshake, CheckConfig or DiffConfig)."""
-        self._record(method)
-        try:
-            return getattr(self.stub, method)(request, timeout=120)
-        except grpc.RpcError as err:
-            if err.code() != grpc.StatusCode.UNIMPLEMENTED:
-                raise ProviderError(err.details()) from None
-            return None
+        return self._call(method, request, tolerant=True)
 
-    # One method per resource RPC; props are plain dicts (Unknown() for unknowns), in the front end's names.
+    # One method per resource RPC; props are plain dicts (Unknown() for unknowns), in the front end's names,
+    # sent plain as the engine sends them to a provider that does not accept secrets. The ``*_marked`` ones
+    # also return the top-level keys the answer marked secret (``unmarshal``).
     def check(self, urn_: str, olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+        return self.check_marked(urn_, olds, news)[0]
+
+    def check_marked(self, urn_: str, olds: Mapping[str, Any],
+                     news: Mapping[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
         resp = self._rpc("Check", provider_pb2.CheckRequest(urn=urn_, olds=to_struct(olds), news=to_struct(news)))
         if resp.failures:
             raise CheckFailed([(f.property, f.reason) for f in resp.failures])
-        return from_struct(resp.inputs)
+        return unmarshal(resp.inputs)
 
     def diff(self, urn_: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
              old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()) -> Any:
@@ -220,26 +307,53 @@ class PluginProcess:
             ignoreChanges=list(ignore_changes)))
 
     def create(self, urn_: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        id_, outs, _ = self.create_marked(urn_, props)
+        return id_, outs
+
+    def create_marked(self, urn_: str, props: Mapping[str, Any]) -> tuple[str, dict[str, Any], frozenset[str]]:
         resp = self._rpc("Create", provider_pb2.CreateRequest(urn=urn_, properties=to_struct(props)))
-        return resp.id, from_struct(resp.properties)
+        outs, secrets = unmarshal(resp.properties)
+        return resp.id, outs, secrets
 
     def read(self, urn_: str, id_: str, props: Mapping[str, Any],
              inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
+        read = self.read_marked(urn_, id_, props, inputs)
+        return read.id, read.outputs, read.inputs
+
+    def read_marked(self, urn_: str, id_: str, props: Mapping[str, Any], inputs: Mapping[str, Any]) -> Read:
         resp = self._rpc("Read", provider_pb2.ReadRequest(
             urn=urn_, id=id_, properties=to_struct(props), inputs=to_struct(inputs)))
-        new_inputs = from_struct(resp.inputs) if resp.HasField("inputs") else None
-        return resp.id, from_struct(resp.properties), new_inputs
+        outs, secrets = unmarshal(resp.properties)
+        new_inputs, input_secrets = unmarshal(resp.inputs) if resp.HasField("inputs") else (None, frozenset())
+        return Read(resp.id, outs, secrets, new_inputs, input_secrets)
 
     def update(self, urn_: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
                old_inputs: Mapping[str, Any], ignore_changes: tuple[str, ...] = ()) -> dict[str, Any]:
+        return self.update_marked(urn_, id_, olds, news, old_inputs, ignore_changes)[0]
+
+    def update_marked(self, urn_: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+                      old_inputs: Mapping[str, Any],
+                      ignore_changes: tuple[str, ...] = ()) -> tuple[dict[str, Any], frozenset[str]]:
         resp = self._rpc("Update", provider_pb2.UpdateRequest(
             urn=urn_, id=id_, olds=to_struct(olds), news=to_struct(news), old_inputs=to_struct(old_inputs),
             ignoreChanges=list(ignore_changes)))
-        return from_struct(resp.properties)
+        return unmarshal(resp.properties)
 
     def delete(self, urn_: str, id_: str, props: Mapping[str, Any], old_inputs: Mapping[str, Any]) -> None:
         self._rpc("Delete", provider_pb2.DeleteRequest(
             urn=urn_, id=id_, properties=to_struct(props), old_inputs=to_struct(old_inputs)))
+
+
+@dataclass(frozen=True)
+class Read:
+    """A Read's answer: the id (empty: gone), the outputs and the inputs (None when the answer has none),
+    each with the top-level keys it marked secret."""
+
+    id: str
+    outputs: dict[str, Any]
+    output_secrets: frozenset[str]
+    inputs: Optional[dict[str, Any]]
+    input_secrets: frozenset[str]
 
 
 class ProviderServer(PluginProcess):
@@ -283,7 +397,9 @@ class ProviderServer(PluginProcess):
 
     def configure(self, config: Mapping[str, Any]) -> None:
         """Configure with the stack config (see _wire_config)."""
-        self._rpc("Configure", provider_pb2.ConfigureRequest(args=to_struct(_wire_config(config)), acceptSecrets=True))
+        resp = self._rpc("Configure", provider_pb2.ConfigureRequest(args=to_struct(_wire_config(config)),
+                                                                    acceptSecrets=True))
+        self.accept_secrets = resp.acceptSecrets
 
 
 @dataclass
@@ -292,7 +408,8 @@ class StateEntry:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     secrets: frozenset[str] = frozenset()
-    """Top-level keys the engine stores as secrets: those whose input was secret."""
+    """Top-level output keys the engine stores as secrets (``stored_secrets``): those the provider marked,
+    those named by ``additional_secret_outputs``, and those whose input was secret."""
     retain_on_delete: bool = False
     """Stored from the resource's options; DeleteStep.Apply reads it from the old state (step.go)."""
     kind: str = DEFAULT_KIND
@@ -303,6 +420,12 @@ class StateEntry:
     dependencies: tuple[str, ...] = ()
     """The resources (names) its inputs referenced (``Ref``) at the last up: the state's
     ``dependencies``, which order deletes (step_generator.go ScheduleDeletes)."""
+    secret_inputs: frozenset[str] = frozenset()
+    """Top-level input keys the engine stores as secrets (``checked_secrets``): those the provider's Check
+    marked, and those the program marked."""
+    additional_secret_outputs: tuple[str, ...] = ()
+    """Stored from the program's option at each step (the state's ``additionalSecretOutputs``, step_generator.go
+    ``AdditionalSecretOutputs: goal.AdditionalSecretOutputs``); a refresh applies the stored ones."""
 
 
 D = TypeVar("D")
@@ -350,6 +473,10 @@ class Resource:
     retain_on_delete: bool = False
     ignore_changes: tuple[str, ...] = ()
     """Dotted input paths, as in ``ResourceOptions(ignore_changes=["new_message.sound"])``."""
+    additional_secret_outputs: tuple[str, ...] = ()
+    """``ResourceOptions(additional_secret_outputs=[...])``: outputs the engine stores as secrets whatever the
+    provider answered (step_executor.go continueExecuteStep). The dynamic ``Credential`` sets it for its
+    secrets (dynamic/resources.py; test_secrets.py proves that the class registers what a program says here)."""
     kind: str = DEFAULT_KIND
     """The resource's class: ``ServiceNotifications``, ``Service``, ``Credential`` (its URN's type token and
     its ``__provider``, ``<kind>Provider``)."""
@@ -578,6 +705,9 @@ class ProgramResource(Protocol):
     @property
     def protect(self) -> bool: ...
 
+    @property
+    def additional_secret_outputs(self) -> tuple[str, ...]: ...
+
 
 R = TypeVar("R", bound=ProgramResource)
 P = TypeVar("P", bound=PlanBase[Any])
@@ -635,26 +765,34 @@ class StackDriver(ABC, Generic[R, P]):
         """Record in the plan what the CLI shows for an update or replace: ``checked`` the inputs the step
         goes on with, ``diff`` the provider's DiffResponse."""
 
-    def _plan_one(self, name: str, res: R, old: Optional[StateEntry]) -> tuple[str, dict[str, Any], Any]:
-        """The step for one resource, the inputs it goes on with, and the provider's Diff answer (None
-        for a create)."""
+    def _plan_one(self, name: str, res: R,
+                  old: Optional[StateEntry]) -> tuple[str, dict[str, Any], frozenset[str], Any]:
+        """The step for one resource, the inputs it goes on with and their secret keys (``checked_secrets``),
+        and the provider's Diff answer (None for a create)."""
         p, urn_ = self._provider, self._urn(name, res.kind)
+        if res.secrets and p.accept_secrets:
+            raise AssertionError("the harness models only a provider answering acceptSecrets=False")
         news = self._news(res)
+
+        def check(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
+            checked, marked = p.check_marked(urn_, olds, news)
+            return checked, checked_secrets(checked, marked, res.secrets)
+
         if old is None:
-            return "create", p.check(urn_, {}, news), None
+            return ("create", *check({}, news), None)
         # step_generator.go continueStepsFromImport: the engine applies processIgnoreChanges first, then
         # Check(olds=old inputs); the paths also go to Diff and Update.
-        checked = p.check(urn_, old.inputs, apply_ignore_changes(news, old.inputs, res.ignore_changes))
+        checked, secret_inputs = check(old.inputs, apply_ignore_changes(news, old.inputs, res.ignore_changes))
         # Diff: olds are the stored outputs, news the checked inputs, old_inputs the stored inputs.
         diff = p.diff(urn_, old.id, old.outputs, checked, old.inputs, res.ignore_changes)
         if diff.changes == provider_pb2.DiffResponse.DIFF_NONE:
-            return "same", checked, diff
+            return "same", checked, secret_inputs, diff
         if diff.changes != provider_pb2.DiffResponse.DIFF_SOME:
             raise AssertionError(f"the provider must always answer an explicit diff, got {diff.changes}")
         if list(diff.replaces):
             # continueStepsFromDiff: on a replace, Check again with no olds and the program's raw inputs.
-            return "replace", p.check(urn_, {}, news), diff
-        return "update", checked, diff
+            return ("replace", *check({}, news), diff)
+        return "update", checked, secret_inputs, diff
 
     def _resolved(self, run: _Run[P], res: R) -> R:
         """The resource with each Ref replaced by the referenced resource's output (``output_at``)."""
@@ -672,7 +810,7 @@ class StackDriver(ABC, Generic[R, P]):
         res = self._resolved(run, program_res)
         dependencies = refs_in(program_res.props)
         old = run.state.get(name)
-        step, checked, diff = self._plan_one(name, res, old)
+        step, checked, secret_inputs, diff = self._plan_one(name, res, old)
         with self._lock:
             run.plan.steps[name] = step
             run.plan.inputs[name] = _strip(checked)
@@ -691,22 +829,27 @@ class StackDriver(ABC, Generic[R, P]):
             with self._lock:
                 run.outputs[name] = old.outputs if step == "same" and old is not None else checked
             return
+        additional = res.additional_secret_outputs
         if step == "same":
             assert old is not None
-            # A same step stores the program's options and dependencies (step.go SameStep keeps the new state).
+            # A same step stores the program's options and dependencies, and the old outputs (step.go
+            # SameStep.Apply: ``s.new.Outputs = s.old.Outputs``), secrets marked as stored_secrets says.
             old.retain_on_delete, old.protect, old.dependencies = res.retain_on_delete, res.protect, dependencies
+            old.secret_inputs, old.additional_secret_outputs = secret_inputs, additional
+            old.secrets = stored_secrets(old.outputs, old.secrets, secret_inputs, additional)
             with self._lock:
                 run.outputs[name] = old.outputs
             return
         if step in ("create", "replace"):
-            id_, outs = self._provider.create(self._urn(name, res.kind), checked)
+            id_, outs, marked = self._provider.create_marked(self._urn(name, res.kind), checked)
         else:
             assert old is not None
             id_ = old.id
-            outs = self._provider.update(self._urn(name, res.kind), old.id, old.outputs, checked, old.inputs,
-                                         res.ignore_changes)
-        new = StateEntry(id_, checked, outs, res.secrets & set(outs), res.retain_on_delete, kind=res.kind,
-                         protect=res.protect, dependencies=dependencies)
+            outs, marked = self._provider.update_marked(self._urn(name, res.kind), old.id, old.outputs, checked,
+                                                        old.inputs, res.ignore_changes)
+        new = StateEntry(id_, checked, outs, stored_secrets(outs, marked, secret_inputs, additional),
+                         res.retain_on_delete, kind=res.kind, protect=res.protect, dependencies=dependencies,
+                         secret_inputs=secret_inputs, additional_secret_outputs=additional)
         with self._lock:
             run.state[name] = new
             run.outputs[name] = outs
@@ -815,16 +958,24 @@ class StackDriver(ABC, Generic[R, P]):
             urn_ = self._urn(name, entry.kind)
             # step.go RefreshStep.Apply: Read(inputs=old inputs, state=old outputs); an empty id is a
             # delete; returned inputs replace the stored ones.
-            id_, outs, inputs = self._provider.read(urn_, entry.id, entry.outputs, entry.inputs)
+            read = self._provider.read_marked(urn_, entry.id, entry.outputs, entry.inputs)
+            id_, outs = read.id, read.outputs
             if not id_:
                 del state[name]
                 result[name] = "deleted"
                 continue
-            new_inputs = inputs if inputs is not None else entry.inputs
+            new_inputs = read.inputs if read.inputs is not None else entry.inputs
+            # provider_plugin.go Read: both unmarshalled with KeepSecrets, then annotateSecrets(newInputs,
+            # req.Inputs) and annotateSecrets(newState, req.State): what was secret stays secret.
+            secret_inputs = (checked_secrets(new_inputs, read.input_secrets, entry.secret_inputs)
+                             if read.inputs is not None else entry.secret_inputs)
+            secrets = stored_secrets(outs, read.output_secrets | (entry.secrets & outs.keys()), secret_inputs,
+                                     entry.additional_secret_outputs)
             # Then Diff with olds = refreshed outputs and news = the old inputs (RefreshStep.Apply,
             # diffResource with the arguments swapped); its answer says whether the refresh changed anything.
             diff = self._provider.diff(urn_, id_, outs, entry.inputs, new_inputs)
-            state[name] = replace(entry, id=id_, inputs=new_inputs, outputs=outs)
+            state[name] = replace(entry, id=id_, inputs=new_inputs, outputs=outs, secrets=secrets,
+                                  secret_inputs=secret_inputs)
             result[name] = "same" if diff.changes == provider_pb2.DiffResponse.DIFF_NONE else "changed"
         return result
 
@@ -894,6 +1045,9 @@ class Checkpoint:
     (pkg/resource/deploy/default_providers.go newRegisterDefaultProviderEvent -> target.go
     GetPackageConfig) and are what refresh and destroy configure the provider with (deployment.go
     EnsureProvider -> providers/registry.go Same: ``Configure(res.Inputs)``).
+
+    ``token`` and ``package`` name the resources' types and the provider's (the dynamic resource's by
+    default; the plugin's for its state, frontends.py ``FrontEnd.checkpoint``).
     """
 
     resources: dict[str, StateEntry] = field(default_factory=dict)
@@ -901,34 +1055,64 @@ class Checkpoint:
     """None: no provider in the state (a new stack, or one destroyed: destroy deletes the provider too)."""
     provider_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     """registry.go Create gives a provider a new UUID as its id."""
+    key: bytes = field(default_factory=lambda: os.urandom(32), repr=False)
+    """The stack's secrets key: what a passphrase derives (PBKDF2, left out here), or a cloud KMS holds."""
+    token: Callable[[str], str] = type_token
+    package: str = "pulumi-python"
+
+    def encrypt(self, value: Any) -> dict[str, str]:
+        """A secret value as the state stores it (pkg/resource/stack/deployment.go SerializePropertyValue:
+        ``apitype.SecretV1{Sig, Ciphertext}`` of the value's JSON, encrypted as the passphrase secrets manager
+        does, sdk/go/common/resource/config/crypt.go EncryptValue: AES-256-GCM, a random 12-byte nonce,
+        ``v1:<base64 nonce>:<base64 ciphertext>``)."""
+        nonce = os.urandom(12)
+        sealed = AESGCM(self.key).encrypt(nonce, json.dumps(value).encode(), None)
+        text = f"v1:{base64.b64encode(nonce).decode()}:{base64.b64encode(sealed).decode()}"
+        return {_SECRET_SIG_KEY: _SECRET_SIG, "ciphertext": text}
+
+    def decrypt(self, secret: Mapping[str, Any]) -> Any:
+        """The value of a stored secret (``encrypt``'s), as ``pulumi stack export --show-secrets`` shows it."""
+        version, nonce, sealed = str(secret["ciphertext"]).split(":")
+        assert version == "v1" and secret.get(_SECRET_SIG_KEY) == _SECRET_SIG, secret
+        return json.loads(AESGCM(self.key).decrypt(base64.b64decode(nonce), base64.b64decode(sealed), None))
+
+    def _props(self, props: Mapping[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
+        """Properties as stored: each secret key's whole value encrypted (a secret property is one ciphertext,
+        its inner values with it, SerializePropertyValue), the rest as they are."""
+        return {k: self.encrypt(v) if k in secrets else v for k, v in props.items()}
 
     def deployment(self, stack: str, project: str) -> dict[str, Any]:
         """The state as ``pulumi stack export`` prints it (sdk/go/common/apitype/core.go DeploymentV3 and
         ResourceV3: ``urn``, ``custom``, ``id``, ``type``, ``inputs``, ``outputs``, ``provider`` as
-        ``<urn>::<id>``, sdk/go/common/providers/reference.go). Secret values are marked with the state's
-        signature; their ciphertext is left out (nothing here decrypts it)."""
+        ``<urn>::<id>``, sdk/go/common/providers/reference.go; ``additionalSecretOutputs``). Every secret
+        input and output, and every secure config value, is written as the state writes it: the secret
+        signature and its ciphertext (``encrypt``), never the value."""
         if not self.resources:
             return {"manifest": {}, "resources": []}
         prefix = f"urn:pulumi:{stack}::{project}::"
-        provider_urn = f"{prefix}pulumi:providers:pulumi-python::default"
-        config = {k: {_SECRET_SIG_KEY: _SECRET_SIG, "ciphertext": "(encrypted)"} if isinstance(v, Secret) else v
+        provider_urn = f"{prefix}pulumi:providers:{self.package}::default"
+        config = {k: self.encrypt(v.value) if isinstance(v, Secret) else v
                   for k, v in (self.provider_config or {}).items()}
         resources: list[dict[str, Any]] = [
             {"urn": f"{prefix}pulumi:pulumi:Stack::{project}-{stack}", "custom": False, "type": "pulumi:pulumi:Stack"},
-            {"urn": provider_urn, "custom": True, "id": self.provider_id, "type": "pulumi:providers:pulumi-python",
+            {"urn": provider_urn, "custom": True, "id": self.provider_id, "type": f"pulumi:providers:{self.package}",
              "inputs": config, "outputs": config},
         ]
         def urn_of(name: str) -> str:
-            return f"{prefix}{type_token(self.resources[name].kind)}::{name}"
+            return f"{prefix}{self.token(self.resources[name].kind)}::{name}"
 
         for name, entry in self.resources.items():
             resource: dict[str, Any] = {
-                "urn": urn_of(name), "custom": True, "id": entry.id, "type": type_token(entry.kind),
-                "inputs": entry.inputs, "outputs": entry.outputs, "provider": f"{provider_urn}::{self.provider_id}"}
+                "urn": urn_of(name), "custom": True, "id": entry.id, "type": self.token(entry.kind),
+                "inputs": self._props(entry.inputs, entry.secret_inputs),
+                "outputs": self._props(entry.outputs, entry.secrets),
+                "provider": f"{provider_urn}::{self.provider_id}"}
             if entry.protect:  # ResourceV3 ``protect,omitempty``
                 resource["protect"] = True
             if entry.dependencies:  # ResourceV3 ``dependencies,omitempty``
                 resource["dependencies"] = [urn_of(dep) for dep in entry.dependencies if dep in self.resources]
+            if entry.additional_secret_outputs:  # ResourceV3 ``additionalSecretOutputs,omitempty``
+                resource["additionalSecretOutputs"] = list(entry.additional_secret_outputs)
             resources.append(resource)
         return {"manifest": {}, "resources": resources}
 

@@ -42,6 +42,7 @@ from harness import (
     Secret,
     StackDriver,
     StateEntry,
+    stored_secrets,
     to_struct,
 )
 
@@ -143,9 +144,6 @@ class NativePlugin(PluginProcess):
             self.engine.stop()
             raise
         self.check_config_failures: list[tuple[str, str]] = []
-        self.accept_secrets: Optional[bool] = None
-        """Configure's answer: False means the engine sends secret inputs unwrapped and marks the outputs
-        of the same names secret itself (provider_plugin.go Configure, then annotateSecrets)."""
         if configure:
             try:
                 self._start(dict(config or {}), None if old_config is None else dict(old_config), run_program)
@@ -213,12 +211,15 @@ class Resource:
     """Dotted schema paths, as in ``ignoreChanges: [newMessage.sound]``."""
     secrets: frozenset[str] = frozenset()
     """Inputs the program marked secret. The plugin answers Configure with acceptSecrets=False, so the engine
-    sends them unwrapped and marks same-named outputs secret (see NativePlugin.accept_secrets)."""
+    sends them unwrapped and marks same-named outputs secret (see PluginProcess.accept_secrets)."""
     retain_on_delete: bool = False
     kind: str = DEFAULT_KIND
     """The resource's type: its URN carries ``twilio-conversations:index:<kind>``."""
     protect: bool = False
     """``protect: true`` (harness.py PROTECT)."""
+    additional_secret_outputs: tuple[str, ...] = ()
+    """``additionalSecretOutputs: [privateKey]`` (schema names). A generated SDK sets it for the schema's
+    ``secret: true`` properties; a YAML program sets only what it writes; the plugin marks them itself."""
 
 
 class NativeStack(StackDriver[Resource, Plan]):
@@ -237,8 +238,6 @@ class NativeStack(StackDriver[Resource, Plan]):
         self.plugin = plugin
 
     def _news(self, res: Resource) -> dict[str, Any]:
-        if res.secrets and self.plugin.accept_secrets:
-            raise AssertionError("the harness models only a provider answering acceptSecrets=False")
         return res.props
 
     def _show(self, plan: Plan, name: str, old: Entry, checked: dict[str, Any], diff: Any) -> None:
@@ -251,8 +250,10 @@ class NativeStack(StackDriver[Resource, Plan]):
     def import_(self, name: str, id_: str) -> dict[str, Any]:
         """``pulumi import TOKEN NAME ID``: step.go ImportStep.Apply calls Read with the id alone, fails on
         nil outputs or nil inputs, stores the read inputs, then Checks them (olds = news = the inputs;
-        failures become warnings). Returns the stored inputs."""
-        read_id, outs, inputs = self.plugin.read(urn(name), id_, {}, {})
+        failures become warnings). Returns the stored inputs, secret where the plugin's answer marked them
+        (provider_plugin.go Read keeps secrets; the import adds no marks of its own)."""
+        read = self.plugin.read_marked(urn(name), id_, {}, {})
+        inputs = read.inputs
         if inputs is None:
             raise ProviderError("provider does not support importing resources")
         self.last_import_failures: list[tuple[str, str]] = []
@@ -260,5 +261,7 @@ class NativeStack(StackDriver[Resource, Plan]):
             self.plugin.check(urn(name), inputs, inputs)
         except CheckFailed as failed:
             self.last_import_failures = failed.failures
-        self.state[name] = Entry(read_id or id_, inputs, outs)
+        self.state[name] = Entry(read.id or id_, inputs, read.outputs,
+                                 stored_secrets(read.outputs, read.output_secrets, read.input_secrets, ()),
+                                 secret_inputs=read.input_secrets)
         return inputs
