@@ -248,17 +248,17 @@ class NativeStack(StackDriver[Resource, Plan]):
     def up(self, program: Mapping[str, Any], refresh: bool = False, parallel: int = 1) -> Plan:
         return self._run(program, apply=True, refresh=refresh, parallel=parallel)
 
-    def import_(self, name: str, id_: str) -> dict[str, Any]:
+    def import_(self, name: str, id_: str, kind: str = DEFAULT_KIND) -> dict[str, Any]:
         """``pulumi import TOKEN NAME ID``: step.go ImportStep.Apply calls Read with the id alone, fails on
         nil outputs or nil inputs, stores the read inputs, then Checks them (olds = news = the inputs;
         failures become warnings). Returns the stored inputs."""
-        read_id, outs, inputs = self.plugin.read(urn(name), id_, {}, {})
+        read_id, outs, inputs = self.plugin.read(urn(name, kind), id_, {}, {})
         if inputs is None:
             raise ProviderError("provider does not support importing resources")
         self.last_import_failures: list[tuple[str, str]] = []
         try:
-            self.plugin.check(urn(name), inputs, inputs)
+            self.plugin.check(urn(name, kind), inputs, inputs)
         except CheckFailed as failed:
             self.last_import_failures = failed.failures
-        self.state[name] = Entry(read_id or id_, inputs, outs)
+        self.state[name] = Entry(read_id or id_, inputs, outs, kind=kind)
         return inputs
