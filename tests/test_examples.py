@@ -359,7 +359,7 @@ def test_adopt_program_is_exactly_what_export_prints(emulator: Emulator) -> None
     sid = "ISadadadadadadadadadadadadadadadad"
     form = json.loads((EXAMPLES / "adopt" / "existing-settings.json").read_text())
     emulator.edit(sid, form)
-    result = run_export(emulator, sid, "--name", "support-push")
+    result = run_export(emulator, sid, "--settings-only", "--name", "support-push")
     assert result.returncode == 0, result.stderr
     exported = result.stdout
     program = (EXAMPLES / "adopt" / "__main__.py").read_text()
