@@ -215,3 +215,20 @@ def test_importing_a_credential_reads_all_but_its_secret_then_the_first_up_sends
     stack.up({"android": Resource({"type": "fcm", "secret": SERVER_KEY}, kind="Credential")})
     [sent] = emulator.api_requests()
     assert (sent.method, sent.path, sent.form) == ("POST", f"/v1/Credentials/{made}", {"Secret": SERVER_KEY})
+
+
+def test_a_bad_secret_fails_check_without_a_property_the_engine_would_print(
+        stack: ScenarioStack, emulator: Emulator, front_end: FrontEnd) -> None:
+    bad = {"type": "apn", "certificate": RSA_KEY, "private_key": RSA_KEY}  # the key where the certificate goes
+    with pytest.raises(CheckFailed) as failed:
+        stack.preview({"ios": Resource(bad, kind="Credential")})
+    [(prop, reason)] = failed.value.failures
+    assert prop == "" and reason.startswith("certificate: is a private key, not a certificate")
+    assert RSA_KEY.splitlines()[1] not in reason
+
+
+@only("native", why="the plugin's names: the dynamic resource keeps Twilio's keys as they are")
+def test_the_keys_of_a_services_links_are_twilios(stack: ScenarioStack, emulator: Emulator) -> None:
+    stack.up({"support": Resource({"friendly_name": "support-dev", "deletion_protection": False}, kind="Service")})
+    links = stack.state["support"].outputs["links"]
+    assert links and all(key == key.lower() for key in links)  # participant_conversations, as Twilio spells it

@@ -213,5 +213,6 @@ def resource_type(
         delete=functools.partial(delete, col),
         secret_inputs=secret_inputs,
         output_maps=output_maps,
+        input_only=frozenset({col.adopt} if col.adopt else ()),
         check_change=check_change,
     )

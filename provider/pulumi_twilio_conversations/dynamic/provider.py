@@ -122,7 +122,7 @@ class TwilioResourceProvider(ResourceProvider):
         if not problems:
             problems = self.resource.check_change({k: v for k, v in (olds or {}).items() if k != PROVIDER_KEY},
                                                   inputs)
-        failures = [CheckFailure(p.field, p.reason) for p in problems]
+        failures = [CheckFailure(p.field, p.reason) for p in map(self.resource.reported, problems)]
         failure = self._resolved().failure
         if failure:
             failures.append(CheckFailure("", failure))
