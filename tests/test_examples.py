@@ -568,6 +568,7 @@ ENVIRONMENTS = "dev|staging|prod [up|preview|refresh|destroy]"
     ("push-stack", [], "no stack given", "dev|prod [up|preview]"),
     ("push-stack", ["staging"], "unknown stack 'staging'", "dev|prod [up|preview]"),
     ("push-stack", ["prod", "destroy"], "unknown command 'destroy'", "dev|prod [up|preview]"),
+    ("yaml-push", ["destroy"], "unknown command 'destroy'", "[up|preview]"),
 ])
 def test_a_script_refuses_a_wrong_argument_with_its_usage_first(tmp_path: Path, example: str, args: list[str],
                                                                  why: str, usage: str) -> None:
@@ -581,7 +582,7 @@ def test_a_script_refuses_a_wrong_argument_with_its_usage_first(tmp_path: Path, 
 @pytest.mark.parametrize(("example", "args"), [
     ("multi-environment", ["prod"]), ("multi-environment", ["staging", "refresh"]), ("multi-account", []),
     ("yaml", ["preview"]), ("typescript", ["destroy"]), ("quickstart", []),
-    ("push-stack", ["dev"]), ("push-stack", ["prod", "preview"]),
+    ("push-stack", ["dev"]), ("push-stack", ["prod", "preview"]), ("yaml-push", []),
 ])
 def test_a_script_goes_on_with_right_arguments(tmp_path: Path, example: str, args: list[str]) -> None:
     result = run_script(tmp_path, example, args)
