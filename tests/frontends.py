@@ -9,7 +9,10 @@ named by the ``front_end`` fixture:
 - ``NativeScenarioStack`` has ``harness.Stack``'s API over a ``NativeStack``: programs go in in schema
   names, state and outputs come back in the core's names, through schema.py's mapping (the only one);
 - what the provider *says* to a user (check failures, plans' ``[diff: ...]``, error messages) is left
-  in its own words: a scenario spells what it expects with ``FrontEnd.path`` and ``FrontEnd.key``.
+  in its own words: a scenario spells what it expects with ``FrontEnd.path`` and ``FrontEnd.key``;
+- a program's ``Resource(kind=..., protect=...)`` and its ``Ref(name, key)`` (key in the core's names) mean
+  the same on both; the engine's messages (``EngineError``) name each front end's URN
+  (``FrontEnd.urn``).
 
 Test modules opt in with ``pytestmark = both``; a scenario of one front end only says why with
 ``only("dynamic", why=...)`` (conftest.py's pytest_generate_tests reads the marker).
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Optional, Protocol, Union
 
@@ -28,8 +31,21 @@ import pytest
 from pulumi_twilio_conversations.dynamic.resource import _as_input
 from pulumi_twilio_conversations.native.schema import ENV_NAMESPACE, PACKAGE, camel_tree, snake_tree, to_camel, to_snake
 
+import harness
 import native_harness
-from harness import PROVIDER_KEY, QUICKSTART_DIR, Plan, ProviderServer, Resource, Stack, StateEntry
+from harness import (
+    DEFAULT_KIND,
+    PROVIDER_KEY,
+    QUICKSTART_DIR,
+    EngineError,
+    Plan,
+    ProviderServer,
+    Ref,
+    Resource,
+    Stack,
+    StateEntry,
+    map_refs,
+)
 from native_harness import Entry, NativePlugin, NativeStack
 
 Name = Literal["dynamic", "native"]
@@ -59,11 +75,12 @@ class ScenarioStack(Protocol):
 
     def refresh(self) -> dict[str, str]: ...
 
-    def destroy(self) -> None: ...
+    def destroy(self, preview: bool = True) -> None: ...
 
     def get(self, name: str, id_: str, namespace: str = ENV_NAMESPACE) -> tuple[str, dict[str, Any]]: ...
 
-    def import_(self, name: str, id_: str) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]: ...
+    def import_(self, name: str, id_: str, kind: str = DEFAULT_KIND
+                ) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]: ...
 
     def outputs(self, name: str) -> dict[str, Any]: ...
 
@@ -84,6 +101,10 @@ class FrontEnd:
     def key(self, name: str) -> str:
         """A provider config key as the user sets it: ``twilio:accountSid`` / ``twilio-conversations:accountSid``."""
         return f"{self.namespace}:{name}"
+
+    def urn(self, name: str, kind: str = DEFAULT_KIND) -> str:
+        """A resource's URN on this front end, as the engine's messages name it."""
+        return harness.urn(name, kind) if self.name == "dynamic" else native_harness.urn(name, kind)
 
     def path(self, path: str) -> str:
         """A property path as the user writes it: ``new_message.sound`` / ``newMessage.sound``."""
@@ -122,13 +143,13 @@ class FrontEnd:
 
 
 def _to_native(entry: StateEntry) -> Entry:
-    return Entry(entry.id, camel_tree(entry.inputs), camel_tree(entry.outputs),
-                 frozenset(to_camel(k) for k in entry.secrets), entry.retain_on_delete)
+    return replace(entry, inputs=camel_tree(entry.inputs), outputs=camel_tree(entry.outputs),
+                   secrets=frozenset(to_camel(k) for k in entry.secrets))
 
 
 def _from_native(entry: Entry) -> StateEntry:
-    return StateEntry(entry.id, snake_tree(entry.inputs), snake_tree(entry.outputs),
-                      frozenset(to_snake(k) for k in entry.secrets), entry.retain_on_delete)
+    return replace(entry, inputs=snake_tree(entry.inputs), outputs=snake_tree(entry.outputs),
+                   secrets=frozenset(to_snake(k) for k in entry.secrets))
 
 
 def _native_resource(res: Union[Resource, Mapping[str, Any]]) -> native_harness.Resource:
@@ -138,15 +159,30 @@ def _native_resource(res: Union[Resource, Mapping[str, Any]]) -> native_harness.
     if res.namespace != ENV_NAMESPACE:
         raise ValueError(f"config namespace {res.namespace!r}: the dynamic resource's; the plugin has one")
     props = {k: _as_input(v) for k, v in res.props.items() if v is not None}  # as Resource.inputs() does
+    props = map_refs(props, lambda ref: Ref(ref.name, to_camel(ref.key)))  # the outputs are in schema names
     return native_harness.Resource(
         camel_tree(props), ignore_changes=tuple(to_camel(p) for p in res.ignore_changes),
-        secrets=frozenset(to_camel(k) for k in res.secrets), retain_on_delete=res.retain_on_delete)
+        secrets=frozenset(to_camel(k) for k in res.secrets), retain_on_delete=res.retain_on_delete,
+        kind=res.kind, protect=res.protect)
 
 
 def _plan(native: native_harness.Plan) -> Plan:
     """The native plan as harness.Plan: ``display`` as the CLI shows it (``[diff: ~newMessage]``), ``detail``
-    the detailed diff's paths (``newMessage.sound``), sorted like harness.display_diff's."""
-    return Plan(dict(native.steps), dict(native.display), {k: sorted(v) for k, v in native.detail.items()})
+    the detailed diff's paths (``newMessage.sound``), sorted like harness.display_diff's; inputs in the
+    core's names."""
+    return Plan(dict(native.steps), dict(native.display), {k: sorted(v) for k, v in native.detail.items()},
+                {k: snake_tree(v) for k, v in native.inputs.items()})
+
+
+@contextmanager
+def _plans_in_core_names() -> Iterator[None]:
+    """An EngineError's plan as harness.Plan too."""
+    try:
+        yield
+    except EngineError as failed:
+        if isinstance(failed.plan, native_harness.Plan):
+            failed.plan = _plan(failed.plan)
+        raise
 
 
 class NativeScenarioStack:
@@ -176,20 +212,20 @@ class NativeScenarioStack:
         return {name: _native_resource(res) for name, res in program.items()}
 
     def preview(self, program: Mapping[str, Any], refresh: bool = False) -> Plan:
-        with self._synced() as native:
+        with self._synced() as native, _plans_in_core_names():
             return _plan(native.preview(self._program(program), refresh=refresh))
 
     def up(self, program: Mapping[str, Any], refresh: bool = False) -> Plan:
-        with self._synced() as native:
+        with self._synced() as native, _plans_in_core_names():
             return _plan(native.up(self._program(program), refresh=refresh))
 
     def refresh(self) -> dict[str, str]:
         with self._synced() as native:
             return native.refresh()
 
-    def destroy(self) -> None:
+    def destroy(self, preview: bool = True) -> None:
         with self._synced() as native:
-            native.destroy()
+            native.destroy(preview)
 
     def get(self, name: str, id_: str, namespace: str = ENV_NAMESPACE) -> tuple[str, dict[str, Any]]:
         """``ServiceNotifications.get(name, id)`` of a generated SDK: its state arguments are all None,
@@ -200,10 +236,11 @@ class NativeScenarioStack:
         read_id, outs, _ = self.server.read(native_harness.urn(name), id_, {}, {})
         return read_id, snake_tree(outs)
 
-    def import_(self, name: str, id_: str) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
+    def import_(self, name: str, id_: str, kind: str = DEFAULT_KIND
+                ) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
         """``pulumi import``: the state stores what Read returned (NativeStack.import_)."""
         with self._synced() as native:
-            native.import_(name, id_)
+            native.import_(name, id_, kind)
         entry = self.state[name]
         return entry.id, dict(entry.outputs), dict(entry.inputs)
 

@@ -8,16 +8,21 @@ becomes check inputs, its urns and what its plans show. ``AutomationStack`` runs
 of its own over a ``Checkpoint`` (the state file), configuring the provider per command as the engine
 does: what examples/runner.py drives through Pulumi's Automation API.
 
+A program maps names to resources (``Resource``, or its props alone), of several types (``kind``), which
+may take each other's outputs (``Ref``) and carry the ``protect`` option (see PROTECT).
+
 Each behaviour imitated names the engine file it comes from (pulumi/pulumi, read at v3.260):
 pkg/resource/deploy/step.go, step_generator.go, step_executor.go, pkg/resource/deploy/providers/registry.go,
 pkg/resource/plugin/provider_plugin.go, pkg/engine/project.go, pkg/backend/diy/backend.go,
-pkg/backend/display/rows.go and object_diff.go. Where the harness simplifies (for the dynamic front end,
-one resource at a time, no parallelism), it says so.
+pkg/backend/display/rows.go and object_diff.go, deployment_executor.go, pkg/backend/apply.go. Where the
+harness simplifies (for the dynamic front end, one resource at a time, no parallelism), it says so.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import importlib
 import os
 import subprocess
 import sys
@@ -26,7 +31,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from concurrent import futures
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, Optional, Protocol, TypeVar
 
@@ -40,20 +45,39 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN, _special_secret_sig, _special_sig_key
 from typing_extensions import Self
 
-from pulumi_twilio_conversations import ServiceNotificationsProvider
 from pulumi_twilio_conversations.dynamic.resource import _as_input
 
 PROVIDER_KEY = "__provider"
-TYPE = "pulumi-python:dynamic/twilio:ServiceNotifications"
+DEFAULT_KIND = "ServiceNotifications"
+"""A harness resource's type when it names none: every test written before Service and Credential."""
+PROVIDER_MODULE = "pulumi_twilio_conversations.provider"
+"""Where the dynamic provider classes live (``<Kind>Provider``): the module state pickles them by."""
+
+
+def type_token(kind: str = DEFAULT_KIND) -> str:
+    """The dynamic resource's type token: ``pulumi.dynamic.Resource(module="twilio", name=kind)``."""
+    return f"pulumi-python:dynamic/twilio:{kind}"
+
+
+TYPE = type_token()
 PROVIDER_URN = "urn:pulumi:test::harness::pulumi:providers:pulumi-python::default"
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART_DIR = ROOT / "examples" / "quickstart"
 """The program directory of the root Pulumi.yaml (``main: examples/quickstart/``)."""
 
 
-def serialized_provider(namespace: str = "twilio") -> str:
+def provider_class(kind: str = DEFAULT_KIND) -> type:
+    """The dynamic provider class of a resource type, ``<kind>Provider``, looked up when a test uses it
+    (so the harness imports before a type's provider exists)."""
+    found = getattr(importlib.import_module(PROVIDER_MODULE), f"{kind}Provider", None)
+    if not isinstance(found, type):
+        raise ValueError(f"resource kind {kind!r}: {PROVIDER_MODULE} has no class {kind}Provider")
+    return found
+
+
+def serialized_provider(namespace: str = "twilio", kind: str = DEFAULT_KIND) -> str:
     """The ``__provider`` value, made exactly as ``pulumi.dynamic.Resource`` makes it."""
-    value, _ = _serialize(True, serialize_provider, ServiceNotificationsProvider(namespace))
+    value, _ = _serialize(True, serialize_provider, provider_class(kind)(namespace))
     return str(value)
 
 
@@ -271,6 +295,14 @@ class StateEntry:
     """Top-level keys the engine stores as secrets: those whose input was secret."""
     retain_on_delete: bool = False
     """Stored from the resource's options; DeleteStep.Apply reads it from the old state (step.go)."""
+    kind: str = DEFAULT_KIND
+    """The resource's type (``Service``, ``ServiceNotifications``): each front end makes its URN of it."""
+    protect: bool = False
+    """Stored from the program at each up, a same step too (step_generator.go: the new state's
+    ``Protect`` is the goal's); DeleteStep.Apply and a replace read the stored one (see PROTECT)."""
+    dependencies: tuple[str, ...] = ()
+    """The resources (names) its inputs referenced (``Ref``) at the last up: the state's
+    ``dependencies``, which order deletes (step_generator.go ScheduleDeletes)."""
 
 
 D = TypeVar("D")
@@ -284,6 +316,10 @@ class PlanBase(Generic[D]):
     steps: dict[str, str] = field(default_factory=dict)
     display: dict[str, str] = field(default_factory=dict)
     detail: dict[str, D] = field(default_factory=dict)
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per resource, the inputs its step goes on with (Check's answer, without ``__provider``): what a
+    preview shows for a create, an unknown value (``Unknown()``) printed as ``output<string>``
+    (sdk/go/common/resource/properties.go String)."""
 
     @property
     def changes(self) -> dict[str, str]:
@@ -298,8 +334,8 @@ class Plan(PlanBase[list[str]]):
     """
 
 
-def urn(name: str) -> str:
-    return f"urn:pulumi:test::harness::{TYPE}::{name}"
+def urn(name: str, kind: str = DEFAULT_KIND) -> str:
+    return f"urn:pulumi:test::harness::{type_token(kind)}::{name}"
 
 
 @dataclass
@@ -314,11 +350,163 @@ class Resource:
     retain_on_delete: bool = False
     ignore_changes: tuple[str, ...] = ()
     """Dotted input paths, as in ``ResourceOptions(ignore_changes=["new_message.sound"])``."""
+    kind: str = DEFAULT_KIND
+    """The resource's class: ``ServiceNotifications``, ``Service``, ``Credential`` (its URN's type token and
+    its ``__provider``, ``<kind>Provider``)."""
+    protect: bool = False
+    """``ResourceOptions(protect=True)``: see PROTECT."""
 
     def inputs(self) -> dict[str, Any]:
         props = {k: _as_input(v) for k, v in self.props.items() if v is not None}
-        props[PROVIDER_KEY] = serialized_provider(self.namespace)
+        props[PROVIDER_KEY] = serialized_provider(self.namespace, self.kind)
         return props
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An output of another resource of the program as an input, anywhere in a resource's props:
+    ``Ref("support", "sid")`` is what ``chat_service_sid=svc.sid`` passes. ``key`` is a dotted path in
+    the core's names (``new_message.sound``). The resource then depends on ``name``: its step waits for
+    that resource's (see the driver's ``_run``) and it is deleted before it."""
+
+    name: str
+    key: str
+
+
+def refs_in(tree: Any) -> tuple[str, ...]:
+    """The names of the resources a props tree references, each once, in the order first met."""
+    if isinstance(tree, Ref):
+        return (tree.name,)
+    values = tree.values() if isinstance(tree, Mapping) else tree if isinstance(tree, (list, tuple)) else ()
+    return tuple(dict.fromkeys(name for value in values for name in refs_in(value)))
+
+
+def map_refs(tree: Any, value_of: Callable[[Ref], Any]) -> Any:
+    """The tree with each Ref replaced by ``value_of(ref)``."""
+    if isinstance(tree, Ref):
+        return value_of(tree)
+    if isinstance(tree, Mapping):
+        return {k: map_refs(v, value_of) for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(map_refs(v, value_of) for v in tree)
+    return tree
+
+
+def output_at(outputs: Mapping[str, Any], key: str, dry_run: bool) -> Any:
+    """The value a Ref resolves to in the referenced resource's outputs (those after its step).
+
+    A missing value is unknown during a preview and None in an up: the Python SDK resolves a missing
+    output as unknown only in a dry run (sdk/python/lib/pulumi/runtime/rpc.py resolve_properties).
+    During a preview the outputs of a create, update or replace are its checked inputs, as neither
+    provider supports previews (see the driver's ``_step``), so an output that is not an input is unknown
+    there, and an input is known."""
+    value: Any = outputs
+    for part in key.split("."):
+        if isinstance(value, Unknown):
+            return value
+        if not isinstance(value, Mapping) or value.get(part) is None:
+            return Unknown() if dry_run else None  # type: ignore[no-untyped-call]
+        value = value[part]
+    return copy.deepcopy(value)
+
+
+def dependency_order(dependencies: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """The program's resources in an order the engine may run their steps: each after the resources it
+    references (the language SDK registers a resource once the outputs it takes have resolved), in
+    program order otherwise. A reference to a name not in the program, or a cycle, is a broken program."""
+    order: list[str] = []
+    visiting: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        if name in visiting:
+            raise ValueError(f"resources reference each other in a cycle: {' -> '.join([*visiting, name])}")
+        visiting.append(name)
+        for dep in dependencies[name]:
+            if dep not in dependencies:
+                raise ValueError(f"resource {name!r} references {dep!r}, which is not in the program")
+            visit(dep)
+        visiting.pop()
+        order.append(name)
+
+    for name in dependencies:
+        visit(name)
+    return order
+
+
+def delete_antichains(dependencies: Mapping[str, tuple[str, ...]]) -> list[list[str]]:
+    """The resources to delete, as the engine schedules them (step_generator.go ScheduleDeletes): rounds
+    of resources none of which depends on another still condemned, built from the leaves, then reversed,
+    so each resource goes before those it depends on. Only direct dependencies among the condemned count
+    (``dg.DependenciesOf(res).Intersect(condemned)``); each round keeps the given order."""
+    condemned = list(dependencies)
+    rounds: list[list[str]] = []
+    while condemned:
+        ready = [n for n in condemned if not set(dependencies[n]) & set(condemned)]
+        if not ready:
+            raise ValueError(f"the resources to delete depend on each other in a cycle: {condemned}")
+        rounds.append(ready)
+        condemned = [n for n in condemned if n not in ready]
+    rounds.reverse()
+    return rounds
+
+
+def transitive_dependencies(name: str, graph: Mapping[str, tuple[str, ...]]) -> set[str]:
+    """Every resource ``name`` depends on, directly or not (graph.DependencyGraph TransitiveDependenciesOf)."""
+    seen: set[str] = set()
+    todo = list(graph.get(name, ()))
+    while todo:
+        dep = todo.pop()
+        if dep not in seen:
+            seen.add(dep)
+            todo.extend(graph.get(dep, ()))
+    return seen
+
+
+# PROTECT: what the engine does with ``protect`` (pulumi/pulumi v3.259, pkg/resource/deploy):
+# - step.go DeleteStep.Apply refuses to delete a resource whose *stored* state is protected, unless the
+#   delete is the old half of a replace, and it checks this BEFORE the dry-run check: a preview of a
+#   destroy (or of an up that removes the resource) fails too. The error is deleteProtectedError.
+# - step_executor.go cancelDueToError always continues past a deleteProtectedError ("report back all
+#   protect delete errors in a single run"); deployment_executor.go performPostSteps then leaves out of
+#   the later delete rounds every resource the refused one depends on (TransitiveDependenciesOf), and
+#   runs the other deletes; the operation fails at the end ("step executor errored").
+# - `pulumi destroy --yes` previews first (pkg/backend/apply.go PreviewThenPromptThenExecute, unless
+#   --skip-preview, pkg/cmd/pulumi/operations/destroy.go) and stops when the preview fails: one protected
+#   resource, and nothing is deleted. With --skip-preview (what the Automation API passes,
+#   sdk/python/lib/pulumi/automation/_stack.py destroy), the independent deletes run.
+# - step_generator.go continueStepsFromDiff refuses to replace a resource protected both in the program
+#   and in the state (``new.Protect && old.Protect``: unprotecting and replacing in one up is allowed).
+#   A preview reports it and goes on, so the plan still shows the replace, then fails; an up bails at
+#   once, before the replacement is created.
+# - the new state's Protect is the program's, on every step, a same step too (step_generator.go
+#   generateResourceSteps: ``Protect: protectState`` from ``goal.Protect``; ``Dependencies`` likewise).
+
+
+def delete_protected_message(urn_: str) -> str:
+    """step.go deleteProtectedError.Error; the URN quoted by urn.go Quote (single quotes, but on Windows)."""
+    return (f'resource "{urn_}" cannot be deleted\n'
+            "because it is protected. To unprotect the resource, either remove the `protect` flag from the "
+            "resource in your Pulumi program and run `pulumi up`, or use the command:\n"
+            f"`pulumi state unprotect '{urn_}'`")
+
+
+def replace_protected_message(urn_: str) -> str:
+    """step_generator.go continueStepsFromDiff, a protected resource's replace."""
+    return (f'unable to replace resource "{urn_}"\n'
+            "as it is currently marked for protection. To unprotect the resource, remove the `protect` flag "
+            "from the resource in your Pulumi program and run `pulumi up`")
+
+
+class EngineError(Exception):
+    """The engine failed the operation (the CLI prints each message as an ``error:``), once the steps it
+    could run had run. ``plan``: what the preview or up did until then."""
+
+    def __init__(self, messages: list[str], plan: Optional[PlanBase[Any]] = None) -> None:
+        self.messages = messages
+        self.plan = plan
+        super().__init__("\n".join(messages))
 
 
 def _leaves(props: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -373,6 +561,8 @@ def apply_ignore_changes(news: dict[str, Any], olds: Mapping[str, Any], paths: t
 class ProgramResource(Protocol):
     """What the driver reads of a program's resource, besides the check inputs its front end makes of it."""
 
+    props: dict[str, Any]
+
     @property
     def secrets(self) -> frozenset[str]: ...
 
@@ -382,25 +572,48 @@ class ProgramResource(Protocol):
     @property
     def ignore_changes(self) -> tuple[str, ...]: ...
 
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def protect(self) -> bool: ...
+
 
 R = TypeVar("R", bound=ProgramResource)
 P = TypeVar("P", bound=PlanBase[Any])
 
 
+@dataclass
+class _Run(Generic[P]):
+    """One preview, up or destroy in progress: what its steps share (touched under the driver's lock)."""
+
+    state: dict[str, StateEntry]
+    plan: P
+    apply: bool
+    outputs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per resource whose step is done, its outputs, for the Refs to it."""
+    replaced: list[tuple[str, StateEntry]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    """The engine's errors that let the operation go on, and fail it at the end."""
+
+
 class StackDriver(ABC, Generic[R, P]):
     """A stack's state between steps, driven through a provider like the engine would: the steps users
     type (``preview``, ``up``, ``refresh``, ``destroy``), the same for both front ends. A front end gives
-    its Resource (made from a plain props mapping in a program), its urns and its Plan to the constructor,
-    and implements two hooks: ``_news`` (the check inputs) and ``_show`` (what the plan records for display).
+    its Resource (made from a plain props mapping in a program), its urns (of a name and a kind) and its
+    Plan to the constructor, and implements two hooks: ``_news`` (the check inputs) and ``_show`` (what the
+    plan records for display).
 
-    ``_parallel``: how ``preview`` and ``up`` run the resources' steps: None for one at a time in program
-    order in the caller's thread, n for a pool of n workers (see ``_run``).
+    A program maps names (unique in it) to resources, which may take each other's outputs (``Ref``).
+
+    ``_parallel``: how ``preview`` and ``up`` run the resources' steps: None for one at a time in the
+    caller's thread, n for a pool of n workers (see ``_run``).
     """
 
     _parallel: Optional[int] = None
 
     def __init__(self, provider: PluginProcess, resource: Callable[[dict[str, Any]], R],
-                 urn: Callable[[str], str], plan: Callable[[], P]) -> None:
+                 urn: Callable[[str, str], str], plan: Callable[[], P]) -> None:
         self._provider = provider
         self._make_resource = resource
         self._urn = urn
@@ -425,7 +638,7 @@ class StackDriver(ABC, Generic[R, P]):
     def _plan_one(self, name: str, res: R, old: Optional[StateEntry]) -> tuple[str, dict[str, Any], Any]:
         """The step for one resource, the inputs it goes on with, and the provider's Diff answer (None
         for a create)."""
-        p, urn_ = self._provider, self._urn(name)
+        p, urn_ = self._provider, self._urn(name, res.kind)
         news = self._news(res)
         if old is None:
             return "create", p.check(urn_, {}, news), None
@@ -443,73 +656,139 @@ class StackDriver(ABC, Generic[R, P]):
             return "replace", p.check(urn_, {}, news), diff
         return "update", checked, diff
 
-    def _step(self, state: dict[str, StateEntry], name: str, res: R, apply: bool, plan: P,
-              replaced: list[tuple[str, StateEntry]]) -> None:
-        """Plan one resource and, for an up, apply it; the shared state, plan and ``replaced`` are only
-        touched under the lock, as steps may run in parallel."""
-        old = state.get(name)
+    def _resolved(self, run: _Run[P], res: R) -> R:
+        """The resource with each Ref replaced by the referenced resource's output (``output_at``)."""
+        if not refs_in(res.props):
+            return res
+        with self._lock:
+            outputs = dict(run.outputs)
+        resolved = copy.copy(res)
+        resolved.props = map_refs(res.props, lambda ref: output_at(outputs[ref.name], ref.key, not run.apply))
+        return resolved
+
+    def _step(self, run: _Run[P], name: str, program_res: R) -> None:
+        """Plan one resource and, for an up, apply it; the shared run is only touched under the lock, as
+        steps may run in parallel."""
+        res = self._resolved(run, program_res)
+        dependencies = refs_in(program_res.props)
+        old = run.state.get(name)
         step, checked, diff = self._plan_one(name, res, old)
         with self._lock:
-            plan.steps[name] = step
+            run.plan.steps[name] = step
+            run.plan.inputs[name] = _strip(checked)
             if step in ("update", "replace") and old is not None:
-                self._show(plan, name, old, checked, diff)
-        if not apply:
+                self._show(run.plan, name, old, checked, diff)
+        if step == "replace" and old is not None and old.protect and res.protect:  # PROTECT
+            message = replace_protected_message(self._urn(name, res.kind))
+            if run.apply:
+                raise EngineError([message], run.plan)
+            with self._lock:
+                run.errors.append(message)
+        if not run.apply:
+            # A preview's outputs: a same step's are the stored ones (step.go SameStep.Apply); a create's,
+            # update's or replace's are its inputs, as neither provider supports previews (Configure answers
+            # no supportsPreview; provider_plugin.go Create and Update: "return the inputs as the state").
+            with self._lock:
+                run.outputs[name] = old.outputs if step == "same" and old is not None else checked
             return
         if step == "same":
             assert old is not None
-            old.retain_on_delete = res.retain_on_delete  # a same step stores the program's options
+            # A same step stores the program's options and dependencies (step.go SameStep keeps the new state).
+            old.retain_on_delete, old.protect, old.dependencies = res.retain_on_delete, res.protect, dependencies
+            with self._lock:
+                run.outputs[name] = old.outputs
             return
         if step in ("create", "replace"):
-            id_, outs = self._provider.create(self._urn(name), checked)
-            new = StateEntry(id_, checked, outs, res.secrets & set(outs), res.retain_on_delete)
+            id_, outs = self._provider.create(self._urn(name, res.kind), checked)
         else:
             assert old is not None
-            outs = self._provider.update(self._urn(name), old.id, old.outputs, checked, old.inputs,
+            id_ = old.id
+            outs = self._provider.update(self._urn(name, res.kind), old.id, old.outputs, checked, old.inputs,
                                          res.ignore_changes)
-            new = StateEntry(old.id, checked, outs, res.secrets & set(outs), res.retain_on_delete)
+        new = StateEntry(id_, checked, outs, res.secrets & set(outs), res.retain_on_delete, kind=res.kind,
+                         protect=res.protect, dependencies=dependencies)
         with self._lock:
-            state[name] = new
+            run.state[name] = new
+            run.outputs[name] = outs
             if step == "replace" and old is not None:
-                replaced.append((name, old))
+                run.replaced.append((name, old))
+
+    @staticmethod
+    def _after(dependencies: list[futures.Future[None]], step: Callable[[], None]) -> None:
+        """A step once its dependencies' steps are done; a failed one fails it, before any call."""
+        for dependency in dependencies:
+            dependency.result()
+        step()
 
     def _run(self, program: Mapping[str, Any], apply: bool, refresh: bool, parallel: Optional[int]) -> P:
         """One ``pulumi up`` (apply) or ``pulumi preview``. A preview works on a copy of the state and
         never saves it (pkg/backend/diy/backend.go apply: no snapshot manager for a dry run).
 
-        ``parallel``: None runs the steps one at a time in program order, stopping at the first failure;
-        n runs them in a pool of n workers (the engine runs up to ``--parallel`` steps, default 4 x CPUs,
-        pkg/cmd/pulumi/operations/up.go defaultParallel; step_executor.go workers), where the first
-        failure is raised once the steps already submitted have run. The harness's resources have no
-        dependencies between them, so any order is a valid engine order.
+        A resource's step runs after the steps of every resource it references (``dependency_order``).
+        ``parallel``: None runs the steps one at a time in that order, stopping at the first failure;
+        n runs them in a pool of n workers, each step waiting for its dependencies' (the engine runs up to
+        ``--parallel`` steps, default 4 x CPUs, pkg/cmd/pulumi/operations/up.go defaultParallel;
+        step_executor.go workers), where the first failure is raised once the steps already submitted
+        have run, and a step whose dependency failed makes no call. Submitted in dependency order to a
+        first-in first-out pool, a step only waits for steps already started: no deadlock.
+
+        The errors the engine goes on after (PROTECT) fail the run at the end (``EngineError``).
         """
         state = self.state if apply else copy.deepcopy(self.state)
         if refresh:
             self._refresh(state)
-        plan = self._new_plan()
+        run = _Run(state, self._new_plan(), apply)
         resources = {name: self._resource(value) for name, value in program.items()}
-        replaced: list[tuple[str, StateEntry]] = []
+        order = dependency_order({name: refs_in(res.props) for name, res in resources.items()})
         if parallel is None:
-            for name, res in resources.items():
-                self._step(state, name, res, apply, plan, replaced)
+            for name in order:
+                self._step(run, name, resources[name])
         else:
             with futures.ThreadPoolExecutor(max_workers=parallel) as pool:
-                jobs = [pool.submit(self._step, state, n, r, apply, plan, replaced) for n, r in resources.items()]
-                for job in jobs:
+                jobs: dict[str, futures.Future[None]] = {}
+                for name in order:
+                    step = functools.partial(self._step, run, name, resources[name])
+                    jobs[name] = pool.submit(self._after, [jobs[d] for d in refs_in(resources[name].props)], step)
+                for job in jobs.values():
                     job.result()
         # Deletes come after every create and update (step_generator.go GenerateDeletes, run from
-        # performPostSteps): first the replaced resources, then those gone from the program.
-        for name, old in replaced:
-            self._delete(name, old)
-        for name in [n for n in state if n not in resources]:
-            plan.steps[name] = "delete"
-            if apply:
-                self._delete(name, state.pop(name))
-        return plan
+        # performPostSteps): the replaced resources and those gone from the program, in one schedule.
+        gone = [(n, entry, False) for n, entry in state.items() if n not in resources]
+        for name, _, _ in gone:
+            run.plan.steps[name] = "delete"
+        self._delete_all(run, [(n, old, True) for n, old in run.replaced] + gone)
+        if run.errors:
+            raise EngineError(run.errors, run.plan)
+        return run.plan
+
+    def _delete_all(self, run: _Run[P], condemned: list[tuple[str, StateEntry, bool]]) -> None:
+        """The delete steps of a run (``(name, old state, replacing)``), in the engine's rounds
+        (``delete_antichains``; the engine runs each round in parallel, the harness one step at a time).
+        A protected resource's delete is refused and the resources it depends on are left alone; the
+        others go on (PROTECT). A provider's error stops the run."""
+        entries = {name: (entry, replacing) for name, entry, replacing in condemned}
+        graph = {name: entry.dependencies for name, entry in run.state.items()}
+        graph.update({name: entry.dependencies for name, (entry, _) in entries.items()})
+        skipped: set[str] = set()
+        for round_ in delete_antichains({name: entry.dependencies for name, (entry, _) in entries.items()}):
+            for name in round_:
+                if name in skipped:
+                    continue
+                entry, replacing = entries[name]
+                if entry.protect and not replacing:  # step.go DeleteStep.Apply, before the dry-run check
+                    run.errors.append(delete_protected_message(self._urn(name, entry.kind)))
+                    skipped |= transitive_dependencies(name, graph)
+                    continue
+                if not run.apply:
+                    continue
+                self._delete(name, entry)
+                if not replacing:
+                    del run.state[name]
 
     def _delete(self, name: str, old: StateEntry) -> None:
         """step.go DeleteStep.Apply: no Delete call for a resource stored with retain_on_delete."""
         if not old.retain_on_delete:
-            self._provider.delete(self._urn(name), old.id, old.outputs, old.inputs)
+            self._provider.delete(self._urn(name, old.kind), old.id, old.outputs, old.inputs)
 
     def preview(self, program: Mapping[str, Any], refresh: bool = False) -> P:
         """``pulumi preview`` (``refresh=True``: ``pulumi preview --refresh``). Saves nothing."""
@@ -533,9 +812,10 @@ class StackDriver(ABC, Generic[R, P]):
     def _refresh(self, state: dict[str, StateEntry]) -> dict[str, str]:
         result = {}
         for name, entry in list(state.items()):
+            urn_ = self._urn(name, entry.kind)
             # step.go RefreshStep.Apply: Read(inputs=old inputs, state=old outputs); an empty id is a
             # delete; returned inputs replace the stored ones.
-            id_, outs, inputs = self._provider.read(self._urn(name), entry.id, entry.outputs, entry.inputs)
+            id_, outs, inputs = self._provider.read(urn_, entry.id, entry.outputs, entry.inputs)
             if not id_:
                 del state[name]
                 result[name] = "deleted"
@@ -543,15 +823,25 @@ class StackDriver(ABC, Generic[R, P]):
             new_inputs = inputs if inputs is not None else entry.inputs
             # Then Diff with olds = refreshed outputs and news = the old inputs (RefreshStep.Apply,
             # diffResource with the arguments swapped); its answer says whether the refresh changed anything.
-            diff = self._provider.diff(self._urn(name), id_, outs, entry.inputs, new_inputs)
-            state[name] = StateEntry(id_, new_inputs, outs, entry.secrets, entry.retain_on_delete)
+            diff = self._provider.diff(urn_, id_, outs, entry.inputs, new_inputs)
+            state[name] = replace(entry, id=id_, inputs=new_inputs, outputs=outs)
             result[name] = "same" if diff.changes == provider_pb2.DiffResponse.DIFF_NONE else "changed"
         return result
 
-    def destroy(self) -> None:
-        for name, entry in list(self.state.items()):
-            self._delete(name, entry)
-            del self.state[name]
+    def destroy(self, preview: bool = True) -> None:
+        """``pulumi destroy --yes``: a preview first, whose failure (a protected resource) stops it before
+        any delete; ``preview=False``: ``--skip-preview``, where the other deletes run (PROTECT). Dependents
+        are deleted before what they depend on (``delete_antichains``)."""
+        if preview:
+            self._destroy(copy.deepcopy(self.state), apply=False)
+        self._destroy(self.state, apply=True)
+
+    def _destroy(self, state: dict[str, StateEntry], apply: bool) -> None:
+        # engine/destroy.go: the program does not run, every resource of the state gets a delete step.
+        run = _Run(state, self._new_plan(), apply)
+        self._delete_all(run, [(name, entry, False) for name, entry in state.items()])
+        if run.errors:
+            raise EngineError(run.errors)
 
     def outputs(self, name: str) -> dict[str, Any]:
         # Without the dynamic resource's internal __provider; the plugin's outputs have no such key.
@@ -561,8 +851,9 @@ class StackDriver(ABC, Generic[R, P]):
 class Stack(StackDriver[Resource, Plan]):
     """A stack's state between steps, driven through a ProviderServer like the engine would.
 
-    One resource at a time, in program order (the engine runs up to 4 x CPUs steps in parallel; the
-    dynamic server 4 at once: the order of requests across resources may differ).
+    One resource at a time, each after those it references, in program order otherwise (the engine runs
+    up to 4 x CPUs steps in parallel; the dynamic server 4 at once: the order of requests across
+    independent resources may differ).
     """
 
     def __init__(self, server: ProviderServer) -> None:
@@ -583,9 +874,10 @@ class Stack(StackDriver[Resource, Plan]):
         read_id, outs, _ = self.server.read(urn(name), id_, props, props)
         return read_id, outs
 
-    def import_(self, name: str, id_: str) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
+    def import_(self, name: str, id_: str, kind: str = DEFAULT_KIND
+                ) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
         """``pulumi import``: step.go ImportStep.Apply calls Read with the id alone, no inputs, no state."""
-        return self.server.read(urn(name), id_, {}, {})
+        return self.server.read(urn(name, kind), id_, {}, {})
 
 
 def _strip(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -627,10 +919,18 @@ class Checkpoint:
             {"urn": provider_urn, "custom": True, "id": self.provider_id, "type": "pulumi:providers:pulumi-python",
              "inputs": config, "outputs": config},
         ]
+        def urn_of(name: str) -> str:
+            return f"{prefix}{type_token(self.resources[name].kind)}::{name}"
+
         for name, entry in self.resources.items():
-            resources.append({"urn": f"{prefix}{TYPE}::{name}", "custom": True, "id": entry.id, "type": TYPE,
-                              "inputs": entry.inputs, "outputs": entry.outputs,
-                              "provider": f"{provider_urn}::{self.provider_id}"})
+            resource: dict[str, Any] = {
+                "urn": urn_of(name), "custom": True, "id": entry.id, "type": type_token(entry.kind),
+                "inputs": entry.inputs, "outputs": entry.outputs, "provider": f"{provider_urn}::{self.provider_id}"}
+            if entry.protect:  # ResourceV3 ``protect,omitempty``
+                resource["protect"] = True
+            if entry.dependencies:  # ResourceV3 ``dependencies,omitempty``
+                resource["dependencies"] = [urn_of(dep) for dep in entry.dependencies if dep in self.resources]
+            resources.append(resource)
         return {"manifest": {}, "resources": resources}
 
 
@@ -716,11 +1016,12 @@ class AutomationStack:
         return plan
 
     def destroy(self, *, on_output: Optional[auto.OnOutput] = None) -> None:
-        """``pulumi destroy --yes`` without ``--run-program``."""
+        """``pulumi destroy --yes --skip-preview`` (what the Automation API runs, automation/_stack.py
+        destroy) without ``--run-program``. On a failure the state keeps what was not deleted."""
         if self.checkpoint.resources:
             with self._stored_provider() as server:
                 stack = Stack(server)
                 stack.state = self.checkpoint.resources
-                stack.destroy()
+                stack.destroy(preview=False)
         self.checkpoint.resources = {}
         self.checkpoint.provider_config = None

@@ -29,7 +29,10 @@ import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2
 
+from pulumi_twilio_conversations.native.schema import PACKAGE
+
 from harness import (
+    DEFAULT_KIND,
     QUICKSTART_DIR,
     ROOT,
     CheckFailed,
@@ -44,12 +47,19 @@ from harness import (
 
 PROVIDER_DIR = ROOT / "provider"
 """The plugin directory: PulumiPlugin.yaml, __main__.py, requirements.txt."""
-TOKEN = "twilio-conversations:index:ServiceNotifications"
 PROVIDER_URN = "urn:pulumi:test::native::pulumi:providers:twilio-conversations::default"
 
 
-def urn(name: str) -> str:
-    return f"urn:pulumi:test::native::{TOKEN}::{name}"
+def token(kind: str = DEFAULT_KIND) -> str:
+    """The plugin's type token of a resource type (schema.py resource_token)."""
+    return f"{PACKAGE}:index:{kind}"
+
+
+TOKEN = token()
+
+
+def urn(name: str, kind: str = DEFAULT_KIND) -> str:
+    return f"urn:pulumi:test::native::{token(kind)}::{name}"
 
 
 @dataclass(frozen=True)
@@ -205,6 +215,10 @@ class Resource:
     """Inputs the program marked secret. The plugin answers Configure with acceptSecrets=False, so the engine
     sends them unwrapped and marks same-named outputs secret (see NativePlugin.accept_secrets)."""
     retain_on_delete: bool = False
+    kind: str = DEFAULT_KIND
+    """The resource's type: its URN carries ``twilio-conversations:index:<kind>``."""
+    protect: bool = False
+    """``protect: true`` (harness.py PROTECT)."""
 
 
 class NativeStack(StackDriver[Resource, Plan]):
@@ -212,8 +226,8 @@ class NativeStack(StackDriver[Resource, Plan]):
 
     ``parallel``: how many resources' steps ``up`` runs at once (``preview`` runs them in a pool of one);
     the engine runs up to ``--parallel`` steps (default 4 x CPUs, pkg/cmd/pulumi/operations/up.go
-    defaultParallel; step_executor.go workers). The harness's resources have no dependencies between
-    them, so any order is a valid engine order.
+    defaultParallel; step_executor.go workers); a step waits for the steps of the resources it
+    references (``Ref``, see StackDriver._run).
     """
 
     _parallel = 1
@@ -234,17 +248,17 @@ class NativeStack(StackDriver[Resource, Plan]):
     def up(self, program: Mapping[str, Any], refresh: bool = False, parallel: int = 1) -> Plan:
         return self._run(program, apply=True, refresh=refresh, parallel=parallel)
 
-    def import_(self, name: str, id_: str) -> dict[str, Any]:
+    def import_(self, name: str, id_: str, kind: str = DEFAULT_KIND) -> dict[str, Any]:
         """``pulumi import TOKEN NAME ID``: step.go ImportStep.Apply calls Read with the id alone, fails on
         nil outputs or nil inputs, stores the read inputs, then Checks them (olds = news = the inputs;
         failures become warnings). Returns the stored inputs."""
-        read_id, outs, inputs = self.plugin.read(urn(name), id_, {}, {})
+        read_id, outs, inputs = self.plugin.read(urn(name, kind), id_, {}, {})
         if inputs is None:
             raise ProviderError("provider does not support importing resources")
         self.last_import_failures: list[tuple[str, str]] = []
         try:
-            self.plugin.check(urn(name), inputs, inputs)
+            self.plugin.check(urn(name, kind), inputs, inputs)
         except CheckFailed as failed:
             self.last_import_failures = failed.failures
-        self.state[name] = Entry(read_id or id_, inputs, outs)
+        self.state[name] = Entry(read_id or id_, inputs, outs, kind=kind)
         return inputs

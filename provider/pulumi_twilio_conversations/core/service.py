@@ -41,7 +41,7 @@ from pydantic import AfterValidator, StrictBool, StrictStr, ValidationError
 
 from .messages import Problem, UserError, safe_name, show
 from .models import In, _check_text, _is_deferred, _OrDeferred, _ResourceInputs, fields_of
-from .rest import Collection, resource_type
+from .rest import Collection, outputs_of, resource_type
 from .validation import nesting_problem, problems_of
 from .wire import MalformedResponse, WireField, changed_paths
 
@@ -267,14 +267,9 @@ SERVICE = resource_type(
     ),
     inputs=Inputs,
     required=("friendly_name",),
-    output_only={
-        "sid": "The service's SID (`IS...`): the `chatServiceSid` of its `ServiceNotifications`.",
-        "account_sid": "The account that owns the service.",
-        "date_created": "When the service was created (ISO 8601).",
-        "date_updated": "When the service was last updated (ISO 8601).",
-        "url": "The service's API URL.",
-        "links": "The URLs of the service's sub-resources (conversations, users, roles, configuration...).",
-    },
+    output_only=outputs_of(
+        SERVICES, "the `chatServiceSid` of its `ServiceNotifications`.",
+        links="The URLs of the service's sub-resources (conversations, users, roles, configuration...)."),
     replace_on=tuple(sorted(REPLACE_FIELDS)),
     validate=validate,
     changed=changed,
