@@ -19,7 +19,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
 import dill
@@ -39,10 +39,20 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from pulumi_twilio_conversations.core.credential import CREDENTIAL
-from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
+from pulumi_twilio_conversations.emulator import Emulator, StoredCredential, default_settings_raw
 
 from conftest import MockRecorder, run_export
-from harness import AutomationStack, Checkpoint, ProviderServer, Resource, Stack
+from harness import (
+    AutomationStack,
+    Checkpoint,
+    EngineError,
+    ProviderServer,
+    Ref,
+    Resource,
+    Stack,
+    delete_protected_message,
+    urn,
+)
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 sys.path.insert(0, str(EXAMPLES))
@@ -402,6 +412,8 @@ class Registration:
     kind: str
     inputs: dict[str, Any]
     """Without ``__provider``; a secret is ``{SECRET_SIG: ..., "value": ...}``, an unknown an ``Unknown``."""
+    namespace: str
+    """The config namespace of its provider (read from the pickled ``__provider``)."""
     protect: bool
     secret_outputs: frozenset[str]
     depends_on: dict[str, frozenset[str]]
@@ -422,9 +434,10 @@ class RecordingMonitor(MockMonitor):
     def RegisterResource(self, request: Any) -> Any:  # the monitor's gRPC method
         if request.type != "pulumi:pulumi:Stack":
             inputs = rpc.deserialize_properties(request.object)  # keeps secrets wrapped, as the engine gets them
-            inputs.pop("__provider", None)
+            provider = dill.loads(base64.b64decode(inputs.pop("__provider")))
             self.registered[request.name] = Registration(
-                kind=request.type.removeprefix(DYNAMIC), inputs=inputs, protect=request.protect,
+                kind=request.type.removeprefix(DYNAMIC), inputs=inputs, namespace=provider.config_namespace,
+                protect=request.protect,
                 secret_outputs=frozenset(request.additionalSecretOutputs),
                 depends_on={key: frozenset(u.rsplit("::", 1)[1] for u in deps.urns)
                             for key, deps in request.propertyDependencies.items() if deps.urns})
@@ -466,9 +479,45 @@ def register_push_stack(stack: str, config: Mapping[str, Any], preview: bool = F
     return monitor.registered
 
 
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.items() >= SECRET_SIG.items()
+
+
+def as_push_harness_program(registered: Mapping[str, Registration]) -> dict[str, Resource]:
+    """What the program registered, as the harness replays it: its options (protect), its secrets unwrapped
+    and named, and an input that came from another resource (its dependency) as a Ref to that resource's
+    SID, the one output this program passes on (the mocks' SID stood for it)."""
+    program = {}
+    for name, r in registered.items():
+        props = {key: revealed(value) if is_secret(value) else value for key, value in r.inputs.items()}
+        for key, sources in r.depends_on.items():
+            (source,) = sources
+            assert props[key] == mock_sid(registered[source].kind, source), (name, key)
+            props[key] = Ref(source, "sid")
+        secrets = frozenset(key for key, value in r.inputs.items() if is_secret(value))
+        program[name] = Resource(props, namespace=r.namespace, secrets=secrets, kind=r.kind, protect=r.protect)
+    return program
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What an account holds, as its console lists it (the credentials with the secrets Twilio received)."""
+
+    services: dict[str, tuple[Optional[str], dict[str, Any]]]
+    """SID -> (friendly name, notification settings)."""
+    credentials: dict[str, StoredCredential]
+
+
+def holdings(emu: Emulator, account: str) -> Holdings:
+    return Holdings(
+        services={r.sid: (r.friendly_name, emu.settings(r.sid)) for r in emu.service_records()
+                  if r.account_sid == account},
+        credentials={c.sid: c for c in emu.credentials() if c.account_sid == account})
+
+
 def revealed(value: Any) -> Any:
-    """A secret's value (the engine stores it encrypted); anything else as it is."""
-    assert isinstance(value, dict) and value.items() >= SECRET_SIG.items(), "not a secret"
+    """A secret's value (the engine stores it encrypted)."""
+    assert is_secret(value), "not a secret"
     return value["value"]
 
 
@@ -525,6 +574,72 @@ def test_push_stack_apns_certificate_and_key_are_real_shaped_test_material(stack
     others = {v for s in ("dev", "prod") if s != stack for v in stack_config(PUSH, s).values()}
     assert not {cert_pem, key_pem, config[f"{PUSH}:fcmKey"]} & others
 
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_push_stack_goes_to_push_ready_then_refuses_a_destroy_deleting_nothing(stack: str, emulator: Emulator) -> None:
+    """run.sh's steps through the engine-protocol harness, on the accounts lib.sh starts the emulator with:
+    one up from no push set-up to push-ready, no changes on the next preview, and a destroy refused at its
+    preview (the Service's protect), with no request at all to Twilio."""
+    config = stack_config(PUSH, stack)
+    account = config["twilio:accountSid"]
+    program = as_push_harness_program(register_push_stack(stack, config))
+    before = holdings(emulator, account)
+    assert before.credentials == {}
+    server = ProviderServer(provider_config(config, emulator))
+    try:
+        st = Stack(server)
+        assert st.up(program, refresh=True).changes == dict.fromkeys(program, "create")
+        ready = holdings(emulator, account)
+        (sid,) = set(ready.services) - set(before.services)
+        name, settings = ready.services[sid]
+        assert name == f"support-{stack}" and settings["new_message"]["enabled"] is True
+        assert {sid: ready.services[sid] for sid in before.services} == before.services  # the others untouched
+        assert {(c.type, c.sandbox) for c in ready.credentials.values()} == {("apn", stack != "prod"), ("fcm", False)}
+        apn = next(c for c in ready.credentials.values() if c.type == "apn")
+        fcm = next(c for c in ready.credentials.values() if c.type == "fcm")
+        assert (apn.certificate, apn.private_key, fcm.secret) == (
+            config[f"{PUSH}:apnsCert"], config[f"{PUSH}:apnsKey"], config[f"{PUSH}:fcmKey"])
+        assert (st.outputs("ios")["sid"], st.outputs("support-push")["chat_service_sid"]) == (apn.sid, sid)
+        assert st.state["ios"].secrets == {"certificate", "private_key"} and st.state["android"].secrets == {"secret"}
+
+        assert st.preview(program, refresh=True).changes == {}
+        emulator.clear_requests()
+        with pytest.raises(EngineError) as refused:
+            st.destroy()
+        assert refused.value.messages == [delete_protected_message(urn("support", "Service"))]
+        assert emulator.api_requests() == []
+        assert holdings(emulator, account) == ready
+        for secret in (apn.certificate, apn.private_key, fcm.secret):
+            assert secret is not None and secret not in server.stderr
+    finally:
+        server.stop()
+
+
+def test_a_later_push_stack_run_finds_what_the_last_one_made_gone_and_makes_it_again(emulator: Emulator) -> None:
+    """run.sh's next run: its emulator, at the same URL, holds nothing the last run made. `up --refresh`
+    drops those from the state (the same account at the same endpoint answers 404: gone) and creates
+    them again, leaving the account's other service alone."""
+    config = stack_config(PUSH, "dev")
+    account = config["twilio:accountSid"]
+    program = as_push_harness_program(register_push_stack("dev", config))
+    before = holdings(emulator, account)
+    server = ProviderServer(provider_config(config, emulator))
+    try:
+        st = Stack(server)
+        st.up(program)
+        first = holdings(emulator, account)
+        for sid in set(first.services) - set(before.services):
+            emulator.state.remove_service(sid)
+        for sid in first.credentials:
+            emulator.state.remove_credential(sid)
+        assert st.up(program, refresh=True).changes == dict.fromkeys(program, "create")
+        again = holdings(emulator, account)
+        made_first = set(first.credentials) | (set(first.services) - set(before.services))
+        made_again = set(again.credentials) | (set(again.services) - set(before.services))
+        assert len(made_again) == 3 and not made_again & made_first
+        assert st.preview(program).changes == {}
+    finally:
+        server.stop()
 
 # --- the scripts' arguments -----------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The examples of the native plugin (examples/yaml, examples/typescript) agree with the plugin's schema.
+"""The examples of the native plugin (examples/yaml, examples/typescript, examples/yaml-push) agree with the
+plugin's schema.
 
 No Pulumi CLI runs here, so these tests check what can be checked without one:
 
@@ -18,6 +19,9 @@ No Pulumi CLI runs here, so these tests check what can be checked without one:
   TypeScript compiler is found, a type check against declarations built from the schema the way Pulumi's
   nodejs code generator lays them out (pkg/codegen/nodejs). That proves the names and types index.ts
   uses; it does not prove the SDK ``pulumi package add`` generates, which has not been built here.
+- examples/yaml-push (examples/push-stack in YAML): its resources against the schema, its secret inputs
+  from secret config only, the same resources and values as push-stack's dev stack, and through the
+  plugin: up to push-ready, no changes after, a destroy refused at its preview sending nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Optional
 
@@ -39,11 +43,14 @@ from test_examples import stack_config as examples_stack_config
 
 from pulumi_twilio_conversations import NotificationSettings
 from pulumi_twilio_conversations.core.credential import CREDENTIAL
+from pulumi_twilio_conversations.emulator import Emulator
 from pulumi_twilio_conversations.native.schema import package_schema
 
 from conftest import ACCOUNT, FAST_RETRIES
-from harness import ProviderServer, Secret, Stack
+from harness import EngineError, ProviderServer, Ref, Secret, Stack, delete_protected_message
 from native_harness import PROVIDER_DIR, NativePlugin, NativeStack
+from native_harness import Resource as NativeResource
+from native_harness import urn as native_urn
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -682,9 +689,11 @@ def test_yaml_push_stack_config_is_an_emulator_account_with_encrypted_secrets() 
     assert set(PUSH_PROJECT["config"]) <= {key.split(":", 1)[1] for key in config if key.startswith(f"{project}:")}
 
 
-def yaml_push_as_sent(stack: str = "dev") -> dict[str, dict[str, Any]]:
+def yaml_push_as_sent(stack: str = "dev", output: Optional[Callable[[str, str], Any]] = None
+                      ) -> dict[str, dict[str, Any]]:
     """Each resource's inputs as Pulumi YAML sends them for the stack: config substituted (decrypted, typed
-    as declared), ``${pulumi.stack}`` the stack's name, ``${<resource>.sid}`` the SID the mocks give."""
+    as declared), ``${pulumi.stack}`` the stack's name, ``${<resource>.<output>}`` ``output(resource,
+    output)`` (by default the SID the mocks give)."""
     raw = {k.split(":", 1)[1]: v for k, v in load(PUSH_STACK_FILE)["config"].items() if k.startswith("push-yaml:")}
     config = {key: decrypt(PUSH_STACK_FILE, value["secure"]) if isinstance(value, dict) else value
               for key, value in raw.items()}
@@ -697,7 +706,10 @@ def yaml_push_as_sent(stack: str = "dev") -> dict[str, dict[str, Any]]:
         if is_reference(value) and value[2:-1] in config:
             return config[value[2:-1]]
         if is_reference(value):
-            resource = value[2:-1].split(".", 1)[0]
+            resource, _, key = value[2:-1].partition(".")
+            if output is not None:
+                return output(resource, key)
+            assert key == "sid", value
             return mock_sid(push_resources()[resource]["type"].rsplit(":", 1)[1], resource)
         return value.replace("${pulumi.stack}", stack) if isinstance(value, str) else value
 
@@ -726,3 +738,57 @@ def test_yaml_push_credentials_are_real_shaped_test_material() -> None:
         assert problems == [], name
     certificate = x509.load_pem_x509_certificate(sent["ios"]["certificate"].encode())
     assert "test material" in certificate.subject.rfc4514_string()
+
+
+def yaml_push_program() -> dict[str, NativeResource]:
+    """The YAML program as the native harness replays it: its inputs as sent, ``${support.sid}`` a Ref,
+    the schema-secret inputs marked secret (from secure config, they arrive secret), ``protect``."""
+    program = {}
+    for name, props in yaml_push_as_sent(output=Ref).items():
+        declared = push_resources()[name]
+        kind = declared["type"].rsplit(":", 1)[1]
+        spec = SCHEMA["resources"][declared["type"]]["inputProperties"]
+        program[name] = NativeResource(props, kind=kind, secrets=frozenset(k for k in props if spec[k].get("secret")),
+                                       protect=bool(declared.get("options", {}).get("protect")))
+    return program
+
+
+def test_yaml_push_through_the_plugin_goes_to_push_ready_then_refuses_a_destroy_deleting_nothing() -> None:
+    """run.sh's steps through the plugin over gRPC, on lib.sh's dev account (its service from the
+    multi-environment example already there): one up to push-ready, no changes on the next preview, and a
+    destroy refused at its preview (the Service's protect), with no request at all to Twilio."""
+    stack_file = load(PUSH_STACK_FILE)["config"]
+    account = stack_file[f"{PACKAGE}:accountSid"]
+    program = yaml_push_program()
+    sent = yaml_push_as_sent()
+    with Emulator(accounts=TOKENS, strict=True) as emu:
+        other = "ISd0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0"  # lib.sh: --service ISd0d0...@<the dev account>
+        emu.state.add_service(other, account)
+        config: dict[str, Any] = {f"{PACKAGE}:accountSid": account, f"{PACKAGE}:authToken": Secret(TOKENS[account]),
+                                  f"{PACKAGE}:baseUrl": emu.url}
+        config.update({k.replace("twilio:", f"{PACKAGE}:"): v for k, v in FAST_RETRIES.items()})
+        with NativePlugin(config, cwd=PUSH_DIR) as plugin:
+            stack = NativeStack(plugin)
+            assert stack.up(program, refresh=True).steps == dict.fromkeys(program, "create")
+            services = {r.sid: r.friendly_name for r in emu.service_records()}
+            sid = stack.outputs("support")["sid"]
+            assert services == {other: other, sid: "support-dev"}
+            assert emu.settings(sid)["new_message"]["enabled"] is True
+            assert stack.outputs("support-push")["chatServiceSid"] == sid
+            credentials = {c.sid: c for c in emu.credentials()}
+            apn, fcm = credentials[stack.outputs("ios")["sid"]], credentials[stack.outputs("android")["sid"]]
+            assert (apn.type, apn.sandbox, apn.certificate, apn.private_key) == (
+                "apn", True, sent["ios"]["certificate"], sent["ios"]["privateKey"])
+            assert (fcm.type, fcm.secret, len(credentials)) == ("fcm", sent["android"]["secret"], 2)
+            assert stack.state["ios"].secrets == {"certificate", "privateKey"}
+
+            assert stack.preview(program, refresh=True).changes == {}
+            ready = (emu.service_records(), emu.credentials(), emu.settings(sid), emu.settings(other))
+            emu.clear_requests()
+            with pytest.raises(EngineError) as refused:
+                stack.destroy()
+            assert refused.value.messages == [delete_protected_message(native_urn("support", "Service"))]
+            assert emu.api_requests() == []
+            assert (emu.service_records(), emu.credentials(), emu.settings(sid), emu.settings(other)) == ready
+            for secret in (apn.certificate, apn.private_key, fcm.secret):
+                assert secret is not None and secret not in plugin.stderr
