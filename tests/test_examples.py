@@ -593,7 +593,7 @@ def test_push_stack_goes_to_push_ready_then_refuses_a_destroy_deleting_nothing(s
         (sid,) = set(ready.services) - set(before.services)
         name, settings = ready.services[sid]
         assert name == f"support-{stack}" and settings["new_message"]["enabled"] is True
-        assert {sid: ready.services[sid] for sid in before.services} == before.services  # the others untouched
+        assert {s: ready.services[s] for s in before.services} == before.services  # the others untouched
         assert {(c.type, c.sandbox) for c in ready.credentials.values()} == {("apn", stack != "prod"), ("fcm", False)}
         apn = next(c for c in ready.credentials.values() if c.type == "apn")
         fcm = next(c for c in ready.credentials.values() if c.type == "fcm")
