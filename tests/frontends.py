@@ -80,7 +80,8 @@ class ScenarioStack(Protocol):
 
     def get(self, name: str, id_: str, namespace: str = ENV_NAMESPACE) -> tuple[str, dict[str, Any]]: ...
 
-    def import_(self, name: str, id_: str) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]: ...
+    def import_(self, name: str, id_: str, kind: str = DEFAULT_KIND
+                ) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]: ...
 
     def outputs(self, name: str) -> dict[str, Any]: ...
 
@@ -256,10 +257,11 @@ class NativeScenarioStack:
         read_id, outs, _ = self.server.read(native_harness.urn(name), id_, {}, {})
         return read_id, snake_tree(outs)
 
-    def import_(self, name: str, id_: str) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
+    def import_(self, name: str, id_: str, kind: str = DEFAULT_KIND
+                ) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
         """``pulumi import``: the state stores what Read returned (NativeStack.import_)."""
         with self._synced() as native:
-            native.import_(name, id_)
+            native.import_(name, id_, kind)
         entry = self.state[name]
         return entry.id, dict(entry.outputs), dict(entry.inputs)
 

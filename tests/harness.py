@@ -1025,9 +1025,10 @@ class Stack(StackDriver[Resource, Plan]):
         read_id, outs, _ = self.server.read(urn(name), id_, props, props)
         return read_id, outs
 
-    def import_(self, name: str, id_: str) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
+    def import_(self, name: str, id_: str, kind: str = DEFAULT_KIND
+                ) -> tuple[str, dict[str, Any], Optional[dict[str, Any]]]:
         """``pulumi import``: step.go ImportStep.Apply calls Read with the id alone, no inputs, no state."""
-        return self.server.read(urn(name), id_, {}, {})
+        return self.server.read(urn(name, kind), id_, {}, {})
 
 
 def _strip(props: Mapping[str, Any]) -> dict[str, Any]:

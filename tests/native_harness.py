@@ -247,21 +247,21 @@ class NativeStack(StackDriver[Resource, Plan]):
     def up(self, program: Mapping[str, Any], refresh: bool = False, parallel: int = 1) -> Plan:
         return self._run(program, apply=True, refresh=refresh, parallel=parallel)
 
-    def import_(self, name: str, id_: str) -> dict[str, Any]:
+    def import_(self, name: str, id_: str, kind: str = DEFAULT_KIND) -> dict[str, Any]:
         """``pulumi import TOKEN NAME ID``: step.go ImportStep.Apply calls Read with the id alone, fails on
         nil outputs or nil inputs, stores the read inputs, then Checks them (olds = news = the inputs;
         failures become warnings). Returns the stored inputs, secret where the plugin's answer marked them
         (provider_plugin.go Read keeps secrets; the import adds no marks of its own)."""
-        read = self.plugin.read_marked(urn(name), id_, {}, {})
+        read = self.plugin.read_marked(urn(name, kind), id_, {}, {})
         inputs = read.inputs
         if inputs is None:
             raise ProviderError("provider does not support importing resources")
         self.last_import_failures: list[tuple[str, str]] = []
         try:
-            self.plugin.check(urn(name), inputs, inputs)
+            self.plugin.check(urn(name, kind), inputs, inputs)
         except CheckFailed as failed:
             self.last_import_failures = failed.failures
         self.state[name] = Entry(read.id or id_, inputs, read.outputs,
                                  stored_secrets(read.outputs, read.output_secrets, read.input_secrets, ()),
-                                 secret_inputs=read.input_secrets)
+                                 kind=kind, secret_inputs=read.input_secrets)
         return inputs

@@ -17,23 +17,42 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
 import dill
 import pulumi
 import pytest
 import yaml
+from cryptography import x509
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.x509.oid import NameOID
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
+from pulumi_twilio_conversations.core.credential import CREDENTIAL
+from pulumi_twilio_conversations.emulator import Emulator, StoredCredential, default_settings_raw
 
 from conftest import MockRecorder, run_export
-from harness import AutomationStack, Checkpoint, ProviderServer, Resource, Stack
+from harness import (
+    AutomationStack,
+    Checkpoint,
+    EngineError,
+    ProviderServer,
+    Ref,
+    Resource,
+    Stack,
+    delete_protected_message,
+    urn,
+)
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 sys.path.insert(0, str(EXAMPLES))
@@ -359,7 +378,7 @@ def test_adopt_program_is_exactly_what_export_prints(emulator: Emulator) -> None
     sid = "ISadadadadadadadadadadadadadadadad"
     form = json.loads((EXAMPLES / "adopt" / "existing-settings.json").read_text())
     emulator.edit(sid, form)
-    result = run_export(emulator, sid, "--name", "support-push")
+    result = run_export(emulator, sid, "--settings-only", "--name", "support-push")
     assert result.returncode == 0, result.stderr
     exported = result.stdout
     program = (EXAMPLES / "adopt" / "__main__.py").read_text()
@@ -374,6 +393,254 @@ def test_adopt_program_is_exactly_what_export_prints(emulator: Emulator) -> None
         st.server.stop()
 
 
+# --- push-stack ---------------------------------------------------------------------------------------------
+
+PUSH = "push-stack"
+DYNAMIC = "pulumi-python:dynamic/twilio:"
+SID_PREFIX = {"Service": "IS", "Credential": "CR"}
+"""The SIDs Twilio gives (its spec's sid patterns ^IS[0-9a-fA-F]{32}$, ^CR[0-9a-fA-F]{32}$)."""
+
+
+def mock_sid(kind: str, name: str) -> str:
+    return SID_PREFIX[kind] + hashlib.sha256(name.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One RegisterResource request as the program sent it: what ``MockResourceArgs`` leaves out too."""
+
+    kind: str
+    inputs: dict[str, Any]
+    """Without ``__provider``; a secret is ``{SECRET_SIG: ..., "value": ...}``, an unknown an ``Unknown``."""
+    namespace: str
+    """The config namespace of its provider (read from the pickled ``__provider``)."""
+    protect: bool
+    secret_outputs: frozenset[str]
+    depends_on: dict[str, frozenset[str]]
+    """Each input's dependencies: the names of the resources its value came from."""
+
+
+SECRET_SIG = {_special_sig_key: _special_secret_sig}
+"""How a secret goes over the wire (sdk/go/common/resource/sig/sig.go Secret)."""
+
+
+class RecordingMonitor(MockMonitor):
+    """Pulumi's mock monitor, keeping each registration as sent (options, secrets, dependencies)."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registered: dict[str, Registration] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # the monitor's gRPC method
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = rpc.deserialize_properties(request.object)  # keeps secrets wrapped, as the engine gets them
+            provider = dill.loads(base64.b64decode(inputs.pop("__provider")))
+            self.registered[request.name] = Registration(
+                kind=request.type.removeprefix(DYNAMIC), inputs=inputs, namespace=provider.config_namespace,
+                protect=request.protect,
+                secret_outputs=frozenset(request.additionalSecretOutputs),
+                depends_on={key: frozenset(u.rsplit("::", 1)[1] for u in deps.urns)
+                            for key, deps in request.propertyDependencies.items() if deps.urns})
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+
+class TwilioMocks(pulumi.runtime.Mocks):
+    """Twilio as a program sees it: a Service or a Credential gets its SID, except in a preview (``preview``:
+    not created yet, so unknown, as in a first ``pulumi preview``)."""
+
+    def __init__(self, preview: bool) -> None:
+        self.preview = preview
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        outs = {k: v for k, v in args.inputs.items() if v is not None}
+        kind = args.typ.removeprefix(DYNAMIC)
+        if kind in SID_PREFIX and not self.preview:
+            outs["sid"] = mock_sid(kind, args.name)
+        return outs.get("sid", ""), outs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return {}, []
+
+
+def register_push_stack(stack: str, config: Mapping[str, Any], preview: bool = False) -> dict[str, Registration]:
+    """What examples/push-stack registers with this stack's config, by resource name."""
+    mocks = TwilioMocks(preview)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project_name(PUSH), stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_all_config(dict(config))
+
+    def program() -> None:
+        runpy.run_path(str(EXAMPLES / PUSH / "__main__.py"))
+
+    try:
+        _sync_await(run_pulumi_func(program))
+    finally:
+        pulumi.runtime.set_all_config({})
+    return monitor.registered
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.items() >= SECRET_SIG.items()
+
+
+def as_push_harness_program(registered: Mapping[str, Registration]) -> dict[str, Resource]:
+    """What the program registered, as the harness replays it: its options (protect), its secrets unwrapped
+    and named, and an input that came from another resource (its dependency) as a Ref to that resource's
+    SID, the one output this program passes on (the mocks' SID stood for it)."""
+    program = {}
+    for name, r in registered.items():
+        props = {key: revealed(value) if is_secret(value) else value for key, value in r.inputs.items()}
+        for key, sources in r.depends_on.items():
+            (source,) = sources
+            assert props[key] == mock_sid(registered[source].kind, source), (name, key)
+            props[key] = Ref(source, "sid")
+        secrets = frozenset(key for key, value in r.inputs.items() if is_secret(value))
+        program[name] = Resource(props, namespace=r.namespace, secrets=secrets, kind=r.kind, protect=r.protect)
+    return program
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What an account holds, as its console lists it (the credentials with the secrets Twilio received)."""
+
+    services: dict[str, tuple[Optional[str], dict[str, Any]]]
+    """SID -> (friendly name, notification settings)."""
+    credentials: dict[str, StoredCredential]
+
+
+def holdings(emu: Emulator, account: str) -> Holdings:
+    return Holdings(
+        services={r.sid: (r.friendly_name, emu.settings(r.sid)) for r in emu.service_records()
+                  if r.account_sid == account},
+        credentials={c.sid: c for c in emu.credentials() if c.account_sid == account})
+
+
+def revealed(value: Any) -> Any:
+    """A secret's value (the engine stores it encrypted)."""
+    assert is_secret(value), "not a secret"
+    return value["value"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_each_push_stack_declares_a_service_two_credentials_and_the_services_settings(stack: str) -> None:
+    registered = register_push_stack(stack, stack_config(PUSH, stack))
+    assert {name: r.kind for name, r in registered.items()} == {
+        "ios": "Credential", "android": "Credential", "support": "Service", "support-push": "ServiceNotifications"}
+    ios, android, support, push = (registered[n] for n in ("ios", "android", "support", "support-push"))
+    assert ios.inputs["type"] == "apn" and android.inputs["type"] == "fcm"
+    assert ios.inputs["sandbox"] is (stack != "prod")  # prod's app builds talk to APNs production
+    assert support.inputs == {"friendly_name": f"support-{stack}"}
+    assert support.protect  # deletion_protection is on: the engine refuses a destroy at its preview
+    assert push.inputs == {"chat_service_sid": mock_sid("Service", "support"), "new_message": {"enabled": True}}
+    assert push.depends_on == {"chat_service_sid": {"support"}}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_push_stack_secrets_come_from_the_stacks_encrypted_config_and_stay_secret(stack: str) -> None:
+    config = stack_config(PUSH, stack)
+    registered = register_push_stack(stack, config)
+    sent = {("ios", "certificate"): "apnsCert", ("ios", "private_key"): "apnsKey", ("android", "secret"): "fcmKey"}
+    for (name, field), key in sent.items():
+        assert revealed(registered[name].inputs[field]) == config[f"{PUSH}:{key}"], (name, field)
+        assert field in registered[name].secret_outputs, (name, field)
+    stack_file = yaml.safe_load((EXAMPLES / PUSH / f"Pulumi.{stack}.yaml").read_text())["config"]
+    assert all("secure" in stack_file[f"{PUSH}:{key}"] for key in sent.values())
+    project = yaml.safe_load((EXAMPLES / PUSH / "Pulumi.yaml").read_text())["config"]
+    assert all(project[key]["secret"] is True for key in sent.values())  # the CLI refuses them in plain text
+
+
+def test_a_first_push_stack_preview_declares_the_settings_with_the_services_sid_unknown() -> None:
+    registered = register_push_stack("dev", stack_config(PUSH, "dev"), preview=True)
+    push = registered["support-push"]
+    assert isinstance(push.inputs["chat_service_sid"], Unknown)
+    assert push.depends_on == {"chat_service_sid": {"support"}}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_push_stack_apns_certificate_and_key_are_real_shaped_test_material(stack: str) -> None:
+    """The PEMs parse as a certificate and its key (they pass the provider's checks as Twilio's would take
+    them), and say what they are: throwaway test material, distinct per stack."""
+    config = stack_config(PUSH, stack)
+    cert_pem, key_pem = config[f"{PUSH}:apnsCert"], config[f"{PUSH}:apnsKey"]
+    certificate = x509.load_pem_x509_certificate(cert_pem.encode())
+    key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+    assert certificate.public_key() == key.public_key()
+    (common_name,) = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    assert f"({stack}, test material)" in str(common_name.value)
+    _, problems = CREDENTIAL.validate({"type": "apn", "certificate": cert_pem, "private_key": key_pem})
+    assert problems == []
+    _, problems = CREDENTIAL.validate({"type": "fcm", "secret": config[f"{PUSH}:fcmKey"]})
+    assert problems == []
+    others = {v for s in ("dev", "prod") if s != stack for v in stack_config(PUSH, s).values()}
+    assert not {cert_pem, key_pem, config[f"{PUSH}:fcmKey"]} & others
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_push_stack_goes_to_push_ready_then_refuses_a_destroy_deleting_nothing(stack: str, emulator: Emulator) -> None:
+    """run.sh's steps through the engine-protocol harness, on the accounts lib.sh starts the emulator with:
+    one up from no push set-up to push-ready, no changes on the next preview, and a destroy refused at its
+    preview (the Service's protect), with no request at all to Twilio."""
+    config = stack_config(PUSH, stack)
+    account = config["twilio:accountSid"]
+    program = as_push_harness_program(register_push_stack(stack, config))
+    before = holdings(emulator, account)
+    assert before.credentials == {}
+    server = ProviderServer(provider_config(config, emulator))
+    try:
+        st = Stack(server)
+        assert st.up(program, refresh=True).changes == dict.fromkeys(program, "create")
+        ready = holdings(emulator, account)
+        (sid,) = set(ready.services) - set(before.services)
+        name, settings = ready.services[sid]
+        assert name == f"support-{stack}" and settings["new_message"]["enabled"] is True
+        assert {s: ready.services[s] for s in before.services} == before.services  # the others untouched
+        assert {(c.type, c.sandbox) for c in ready.credentials.values()} == {("apn", stack != "prod"), ("fcm", False)}
+        apn = next(c for c in ready.credentials.values() if c.type == "apn")
+        fcm = next(c for c in ready.credentials.values() if c.type == "fcm")
+        assert (apn.certificate, apn.private_key, fcm.secret) == (
+            config[f"{PUSH}:apnsCert"], config[f"{PUSH}:apnsKey"], config[f"{PUSH}:fcmKey"])
+        assert (st.outputs("ios")["sid"], st.outputs("support-push")["chat_service_sid"]) == (apn.sid, sid)
+        assert st.state["ios"].secrets == {"certificate", "private_key"} and st.state["android"].secrets == {"secret"}
+
+        assert st.preview(program, refresh=True).changes == {}
+        emulator.clear_requests()
+        with pytest.raises(EngineError) as refused:
+            st.destroy()
+        assert refused.value.messages == [delete_protected_message(urn("support", "Service"))]
+        assert emulator.api_requests() == []
+        assert holdings(emulator, account) == ready
+        for secret in (apn.certificate, apn.private_key, fcm.secret):
+            assert secret is not None and secret not in server.stderr
+    finally:
+        server.stop()
+
+
+def test_a_later_push_stack_run_finds_what_the_last_one_made_gone_and_makes_it_again(emulator: Emulator) -> None:
+    """run.sh's next run: its emulator, at the same URL, holds nothing the last run made. `up --refresh`
+    drops those from the state (the same account at the same endpoint answers 404: gone) and creates
+    them again, leaving the account's other service alone."""
+    config = stack_config(PUSH, "dev")
+    account = config["twilio:accountSid"]
+    program = as_push_harness_program(register_push_stack("dev", config))
+    before = holdings(emulator, account)
+    server = ProviderServer(provider_config(config, emulator))
+    try:
+        st = Stack(server)
+        st.up(program)
+        first = holdings(emulator, account)
+        for sid in set(first.services) - set(before.services):
+            emulator.state.remove_service(sid)
+        for sid in first.credentials:
+            emulator.state.remove_credential(sid)
+        assert st.up(program, refresh=True).changes == dict.fromkeys(program, "create")
+        again = holdings(emulator, account)
+        made_first = set(first.credentials) | (set(first.services) - set(before.services))
+        made_again = set(again.credentials) | (set(again.services) - set(before.services))
+        assert len(made_again) == 3 and not made_again & made_first
+        assert st.preview(program).changes == {}
+    finally:
+        server.stop()
+
 # --- the scripts' arguments -----------------------------------------------------------------------------
 
 def script_checkout(tmp_path: Path) -> tuple[Path, dict[str, str]]:
@@ -381,7 +648,7 @@ def script_checkout(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     holds nothing but dirname and basename: whatever a script does past its argument check (python3, pip,
     pulumi) fails there with another exit code and message than a refusal's."""
     checkout = tmp_path / "checkout"
-    for script in [EXAMPLES / "lib.sh", EXAMPLES / "plugin.sh", *EXAMPLES.glob("*/run.sh")]:
+    for script in [*EXAMPLES.glob("*.sh"), *EXAMPLES.glob("*/run.sh")]:  # run.sh and what it sources
         target = checkout / script.relative_to(EXAMPLES.parent)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(script, target)
@@ -413,6 +680,10 @@ ENVIRONMENTS = "dev|staging|prod [up|preview|refresh|destroy]"
     ("yaml", ["deploy"], "unknown command 'deploy'", "[up|preview|destroy]"),
     ("typescript", ["deploy"], "unknown command 'deploy'", "[up|preview|destroy]"),
     ("quickstart", ["preview"], "unknown command 'preview'", "[up|destroy]"),
+    ("push-stack", [], "no stack given", "dev|prod [up|preview]"),
+    ("push-stack", ["staging"], "unknown stack 'staging'", "dev|prod [up|preview]"),
+    ("push-stack", ["prod", "destroy"], "unknown command 'destroy'", "dev|prod [up|preview]"),
+    ("yaml-push", ["destroy"], "unknown command 'destroy'", "[up|preview]"),
 ])
 def test_a_script_refuses_a_wrong_argument_with_its_usage_first(tmp_path: Path, example: str, args: list[str],
                                                                  why: str, usage: str) -> None:
@@ -426,6 +697,7 @@ def test_a_script_refuses_a_wrong_argument_with_its_usage_first(tmp_path: Path, 
 @pytest.mark.parametrize(("example", "args"), [
     ("multi-environment", ["prod"]), ("multi-environment", ["staging", "refresh"]), ("multi-account", []),
     ("yaml", ["preview"]), ("typescript", ["destroy"]), ("quickstart", []),
+    ("push-stack", ["dev"]), ("push-stack", ["prod", "preview"]), ("yaml-push", []),
 ])
 def test_a_script_goes_on_with_right_arguments(tmp_path: Path, example: str, args: list[str]) -> None:
     result = run_script(tmp_path, example, args)

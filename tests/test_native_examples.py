@@ -1,4 +1,5 @@
-"""The examples of the native plugin (examples/yaml, examples/typescript) agree with the plugin's schema.
+"""The examples of the native plugin (examples/yaml, examples/typescript, examples/yaml-push) agree with the
+plugin's schema.
 
 No Pulumi CLI runs here, so these tests check what can be checked without one:
 
@@ -18,6 +19,9 @@ No Pulumi CLI runs here, so these tests check what can be checked without one:
   TypeScript compiler is found, a type check against declarations built from the schema the way Pulumi's
   nodejs code generator lays them out (pkg/codegen/nodejs). That proves the names and types index.ts
   uses; it does not prove the SDK ``pulumi package add`` generates, which has not been built here.
+- examples/yaml-push (examples/push-stack in YAML): its resources against the schema, its secret inputs
+  from secret config only, the same resources and values as push-stack's dev stack, and through the
+  plugin: up to push-ready, no changes after, a destroy refused at its preview sending nothing.
 """
 
 from __future__ import annotations
@@ -27,20 +31,26 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Optional
 
 import pytest
 import yaml
-from test_examples import decrypt
+from cryptography import x509
+from test_examples import TOKENS, decrypt, mock_sid, register_push_stack
+from test_examples import stack_config as examples_stack_config
 
 from pulumi_twilio_conversations import NotificationSettings
+from pulumi_twilio_conversations.core.credential import CREDENTIAL
+from pulumi_twilio_conversations.emulator import Emulator
 from pulumi_twilio_conversations.native.schema import package_schema
 
 from conftest import ACCOUNT, FAST_RETRIES
-from harness import ProviderServer, Secret, Stack
+from harness import EngineError, ProviderServer, Ref, Secret, Stack, delete_protected_message
 from native_harness import PROVIDER_DIR, NativePlugin, NativeStack
+from native_harness import Resource as NativeResource
+from native_harness import urn as native_urn
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -571,3 +581,214 @@ def test_the_type_check_catches_a_wrong_name_or_type(typescript_errors: dict[str
     codes = typescript_errors[f"{variant}.ts"]
     assert codes, f"{variant}: the broken index.ts type-checked"
     assert set(codes) <= set(BROKEN_VARIANTS[variant][2]), codes
+
+
+# --- the YAML push program (examples/yaml-push): examples/push-stack on the plugin ----------------------
+
+PUSH_DIR = EXAMPLES / "yaml-push"
+PUSH_PROJECT = load(PUSH_DIR / "Pulumi.yaml")
+PUSH_STACK_FILE = PUSH_DIR / "Pulumi.dev.yaml"
+
+
+def push_resources() -> dict[str, dict[str, Any]]:
+    resources = PUSH_PROJECT["resources"]
+    assert isinstance(resources, dict)
+    return resources
+
+
+def expression_type(expr: str) -> str:
+    """The schema type of a whole-value ``${...}``: a config key's declared type, or a resource output's."""
+    if expr in PUSH_PROJECT["config"]:
+        return str(PUSH_PROJECT["config"][expr]["type"])
+    resource, _, output = expr.partition(".")
+    assert resource in push_resources(), f"${{{expr}}} names neither config nor a resource"
+    outputs = SCHEMA["resources"][push_resources()[resource]["type"]]["properties"]
+    assert output in outputs, f"${{{expr}}}: {resource} has no output {output!r} (it has {sorted(outputs)})"
+    return str(outputs[output]["type"])
+
+
+def test_yaml_push_names_the_plugin_by_path() -> None:
+    providers = PUSH_PROJECT["plugins"]["providers"]
+    assert [p["name"] for p in providers] == [PACKAGE]
+    assert (PUSH_DIR / providers[0]["path"]).resolve() == PROVIDER_DIR.resolve()
+    assert runtime_name(PUSH_PROJECT) == "yaml"
+    assert (PUSH_DIR / "run.sh").stat().st_mode & 0o111, "run.sh must be executable"
+
+
+def test_yaml_push_properties_exist_in_the_schema_with_their_types() -> None:
+    for name, res in push_resources().items():
+        assert res["type"] in SCHEMA["resources"], f"{name}: no resource type {res['type']} in the schema"
+        spec = SCHEMA["resources"][res["type"]]
+        missing = set(spec["requiredInputs"]) - set(res["properties"])
+        assert not missing, f"{name}: missing {missing}"
+        for path, value, prop in walk(res["properties"], spec["inputProperties"]):
+            if "$ref" in prop:
+                continue
+            kind = expression_type(value[2:-1]) if is_reference(value) else (
+                "string" if isinstance(value, str) else type(value).__name__.replace("bool", "boolean"))
+            assert kind == prop["type"], f"{name}.{path}: the schema's type is {prop['type']}, got {value!r}"
+        for expr in interpolations(res["properties"]):
+            root = expr.split(".", 1)[0]
+            assert root == "pulumi" or root in PUSH_PROJECT["config"] or root in push_resources(), (
+                f"{name}: ${{{expr}}} names neither config nor a resource")
+    for output in PUSH_PROJECT["outputs"].values():
+        assert is_reference(output) and expression_type(output[2:-1]) == "string", output
+
+
+def test_yaml_push_takes_each_secret_input_from_secret_config_only() -> None:
+    """A schema-secret input (certificate, privateKey, secret) is given only from config the project
+    declares secret, and secret config reaches no other input, where it would be stored in plain text."""
+    secret_config = {key for key, spec in PUSH_PROJECT["config"].items() if spec.get("secret")}
+    assert secret_config == {"apnsCert", "apnsKey", "fcmKey"}
+    used = set()
+    for name, res in push_resources().items():
+        spec = SCHEMA["resources"][res["type"]]["inputProperties"]
+        for path, value, prop in walk(res["properties"], spec):
+            if "$ref" in prop:
+                continue
+            named = {expr for expr in interpolations({"v": value}) if expr in secret_config}
+            if prop.get("secret"):
+                assert is_reference(value) and named, f"{name}.{path}: a secret, so from secret config"
+            else:
+                assert not named, f"{name}.{path} = {value!r}: secret config in an input stored in plain text"
+            used |= named
+    assert used == secret_config
+
+
+def test_yaml_push_uses_every_config_key_it_declares() -> None:
+    used = {expr.split(".", 1)[0] for res in push_resources().values() for expr in interpolations(res["properties"])}
+    assert set(PUSH_PROJECT["config"]) <= used
+
+
+def test_yaml_push_protects_the_service_and_passes_its_sid_to_the_settings() -> None:
+    resources = push_resources()
+    services = [name for name, res in resources.items() if res["type"] == f"{PACKAGE}:index:Service"]
+    assert services == ["support"]
+    # the engine refuses the destroy at its preview; deletionProtection alone refuses in Delete only
+    assert resources["support"]["options"] == {"protect": True}
+    assert resources["support"]["properties"].get("deletionProtection", True) is True
+    assert resources["support-push"]["properties"]["chatServiceSid"] == "${support.sid}"
+
+
+def test_yaml_push_stack_config_is_an_emulator_account_with_encrypted_secrets() -> None:
+    config = load(PUSH_STACK_FILE)["config"]
+    variables = SCHEMA["config"]["variables"]
+    project = PUSH_PROJECT["name"]
+    for key, value in config.items():
+        namespace, name = key.split(":", 1)
+        if namespace == PACKAGE:
+            assert name in variables, key
+            assert isinstance(value, dict) == bool(variables[name].get("secret")), f"{key}: secret iff the schema says"
+        else:
+            assert namespace == project and name in PUSH_PROJECT["config"], key
+            declared = PUSH_PROJECT["config"][name]
+            assert isinstance(value, dict) == bool(declared.get("secret")), f"{key}: secure iff declared secret"
+    account = config[f"{PACKAGE}:accountSid"]
+    assert decrypt(PUSH_STACK_FILE, config[f"{PACKAGE}:authToken"]["secure"]) == TOKENS[account]
+    assert config[f"{PACKAGE}:baseUrl"] == f"http://127.0.0.1:{lib_sh()['port']}"
+    assert set(PUSH_PROJECT["config"]) <= {key.split(":", 1)[1] for key in config if key.startswith(f"{project}:")}
+
+
+def yaml_push_as_sent(stack: str = "dev", output: Optional[Callable[[str, str], Any]] = None
+                      ) -> dict[str, dict[str, Any]]:
+    """Each resource's inputs as Pulumi YAML sends them for the stack: config substituted (decrypted, typed
+    as declared), ``${pulumi.stack}`` the stack's name, ``${<resource>.<output>}`` ``output(resource,
+    output)`` (by default the SID the mocks give)."""
+    raw = {k.split(":", 1)[1]: v for k, v in load(PUSH_STACK_FILE)["config"].items() if k.startswith("push-yaml:")}
+    config = {key: decrypt(PUSH_STACK_FILE, value["secure"]) if isinstance(value, dict) else value
+              for key, value in raw.items()}
+    config = {key: value == "true" if PUSH_PROJECT["config"][key]["type"] == "boolean" else value
+              for key, value in config.items()}
+
+    def sent(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: sent(v) for k, v in value.items()}
+        if is_reference(value) and value[2:-1] in config:
+            return config[value[2:-1]]
+        if is_reference(value):
+            resource, _, key = value[2:-1].partition(".")
+            if output is not None:
+                return output(resource, key)
+            assert key == "sid", value
+            return mock_sid(push_resources()[resource]["type"].rsplit(":", 1)[1], resource)
+        return value.replace("${pulumi.stack}", stack) if isinstance(value, str) else value
+
+    return {name: sent(res["properties"]) for name, res in push_resources().items()}
+
+
+def test_yaml_push_declares_what_push_stack_does() -> None:
+    """The twin: the same resources, names and values as examples/push-stack's dev stack (each from its own
+    stack's secrets), the YAML's camelCase for the program's snake_case."""
+    python = register_push_stack("dev", examples_stack_config("push-stack", "dev"))
+    assert {name: res["type"].rsplit(":", 1)[1] for name, res in push_resources().items()} == {
+        name: r.kind for name, r in python.items()}
+    for name, props in yaml_push_as_sent().items():
+        inputs = snake_keys(props)
+        expected = python[name].inputs
+        secrets = {k for k, v in expected.items() if isinstance(v, dict) and "value" in v}
+        assert {k: v for k, v in inputs.items() if k not in secrets} == {
+            k: v for k, v in expected.items() if k not in secrets}, name
+        assert secrets <= set(inputs), name
+
+
+def test_yaml_push_credentials_are_real_shaped_test_material() -> None:
+    sent = yaml_push_as_sent()
+    for name in ("ios", "android"):
+        _, problems = CREDENTIAL.validate(snake_keys(sent[name]))
+        assert problems == [], name
+    certificate = x509.load_pem_x509_certificate(sent["ios"]["certificate"].encode())
+    assert "test material" in certificate.subject.rfc4514_string()
+
+
+def yaml_push_program() -> dict[str, NativeResource]:
+    """The YAML program as the native harness replays it: its inputs as sent, ``${support.sid}`` a Ref,
+    the schema-secret inputs marked secret (from secure config, they arrive secret), ``protect``."""
+    program = {}
+    for name, props in yaml_push_as_sent(output=Ref).items():
+        declared = push_resources()[name]
+        kind = declared["type"].rsplit(":", 1)[1]
+        spec = SCHEMA["resources"][declared["type"]]["inputProperties"]
+        program[name] = NativeResource(props, kind=kind, secrets=frozenset(k for k in props if spec[k].get("secret")),
+                                       protect=bool(declared.get("options", {}).get("protect")))
+    return program
+
+
+def test_yaml_push_through_the_plugin_goes_to_push_ready_then_refuses_a_destroy_deleting_nothing() -> None:
+    """run.sh's steps through the plugin over gRPC, on lib.sh's dev account (its service from the
+    multi-environment example already there): one up to push-ready, no changes on the next preview, and a
+    destroy refused at its preview (the Service's protect), with no request at all to Twilio."""
+    stack_file = load(PUSH_STACK_FILE)["config"]
+    account = stack_file[f"{PACKAGE}:accountSid"]
+    program = yaml_push_program()
+    sent = yaml_push_as_sent()
+    with Emulator(accounts=TOKENS, strict=True) as emu:
+        other = "ISd0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0"  # lib.sh: --service ISd0d0...@<the dev account>
+        emu.state.add_service(other, account)
+        config: dict[str, Any] = {f"{PACKAGE}:accountSid": account, f"{PACKAGE}:authToken": Secret(TOKENS[account]),
+                                  f"{PACKAGE}:baseUrl": emu.url}
+        config.update({k.replace("twilio:", f"{PACKAGE}:"): v for k, v in FAST_RETRIES.items()})
+        with NativePlugin(config, cwd=PUSH_DIR) as plugin:
+            stack = NativeStack(plugin)
+            assert stack.up(program, refresh=True).steps == dict.fromkeys(program, "create")
+            services = {r.sid: r.friendly_name for r in emu.service_records()}
+            sid = stack.outputs("support")["sid"]
+            assert services == {other: other, sid: "support-dev"}
+            assert emu.settings(sid)["new_message"]["enabled"] is True
+            assert stack.outputs("support-push")["chatServiceSid"] == sid
+            credentials = {c.sid: c for c in emu.credentials()}
+            apn, fcm = credentials[stack.outputs("ios")["sid"]], credentials[stack.outputs("android")["sid"]]
+            assert (apn.type, apn.sandbox, apn.certificate, apn.private_key) == (
+                "apn", True, sent["ios"]["certificate"], sent["ios"]["privateKey"])
+            assert (fcm.type, fcm.secret, len(credentials)) == ("fcm", sent["android"]["secret"], 2)
+            assert stack.state["ios"].secrets == {"certificate", "privateKey"}
+
+            assert stack.preview(program, refresh=True).changes == {}
+            ready = (emu.service_records(), emu.credentials(), emu.settings(sid), emu.settings(other))
+            emu.clear_requests()
+            with pytest.raises(EngineError) as refused:
+                stack.destroy()
+            assert refused.value.messages == [delete_protected_message(native_urn("support", "Service"))]
+            assert emu.api_requests() == []
+            assert (emu.service_records(), emu.credentials(), emu.settings(sid), emu.settings(other)) == ready
+            for secret in (apn.certificate, apn.private_key, fcm.secret):
+                assert secret is not None and secret not in plugin.stderr

@@ -214,3 +214,24 @@ def test_a_create_whose_answer_is_lost_makes_one_credential_not_two(emulator: Em
     assert len(emulator.credentials()) == 1  # Twilio made it; a retry would have made a second
     assert "may have been created all the same" in str(failed.value)
     assert SERVER_KEY not in str(failed.value)
+
+
+def test_a_create_answered_without_a_sid_says_it_may_have_been_created(emulator: Emulator,
+                                                                       client: TwilioClient) -> None:
+    emulator.inject(after_processing=True, status=201, body='{"sid": null, "type": "fcm"}', paths=["/v1/Credentials"])
+    with pytest.raises(TwilioError) as failed:
+        CREDENTIAL.create(client, CREDS, checked(CREDENTIAL, {"type": "fcm", "secret": SERVER_KEY}))
+    assert "no Credential SID ('CR' + 32 hex characters) in the answer" in str(failed.value)
+    assert "may have been created" in str(failed.value) and len(emulator.credentials()) == 1
+
+
+def test_an_answer_echoing_a_secret_puts_it_in_no_output_or_error(emulator: Emulator, client: TwilioClient) -> None:
+    echo = '{"sid": "CR' + "0" * 32 + '", "type": "fcm", "friendly_name": "' + SERVER_KEY + '", "sandbox": 7}'
+    emulator.inject(after_processing=True, status=201, body=echo, paths=["/v1/Credentials"])
+    with pytest.raises(TwilioError) as failed:  # sandbox 7: unreadable, and the error quotes no secret
+        CREDENTIAL.create(client, CREDS, checked(CREDENTIAL, {"type": "fcm", "secret": SERVER_KEY}))
+    assert SERVER_KEY not in str(failed.value)
+    emulator.inject(after_processing=True, status=201, body=echo.replace('"sandbox": 7', '"sandbox": "false"'),
+                    paths=["/v1/Credentials"])
+    _, outs = CREDENTIAL.create(client, CREDS, checked(CREDENTIAL, {"type": "fcm", "secret": SERVER_KEY}))
+    assert SERVER_KEY not in outs["friendly_name"] and outs["secret"] == SERVER_KEY  # kept only where it belongs

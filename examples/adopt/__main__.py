@@ -1,6 +1,6 @@
 """Adopted settings: everything below the marker is the output of
 
-    python -m pulumi_twilio_conversations export ISadadadadadadadadadadadadadadadad --name support-push
+    python -m pulumi_twilio_conversations export ISadadadadadadadadadadadadadadadad --settings-only --name support-push
 
 pasted as is (tests/test_examples.py checks that it still is exactly what export prints).
 """

@@ -19,7 +19,7 @@ echo "$BEFORE"
 
 echo "== 2. export prints the program that reproduces it"
 TWILIO_ACCOUNT_SID="$DEFAULT_ACCOUNT" TWILIO_AUTH_TOKEN="$DEFAULT_TOKEN" TWILIO_CONVERSATIONS_BASE_URL="$EMULATOR_URL" \
-    "$ROOT/.venv/bin/python" -m pulumi_twilio_conversations export "$SID" --name support-push | tee /tmp/exported.py
+    "$ROOT/.venv/bin/python" -m pulumi_twilio_conversations export "$SID" --settings-only --name support-push | tee /tmp/exported.py
 sed -n '/^# --- pasted from export ---$/,$p' __main__.py | tail -n +2 | diff - /tmp/exported.py \
     && echo "(identical to what __main__.py holds)"
 

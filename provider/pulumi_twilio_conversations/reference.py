@@ -1,81 +1,151 @@
-"""The docs' generated parts: the input/output reference (from the models' JSON schema) and the
-config tables of both front ends (from ``core.config``).
+"""The docs' generated parts: each resource's input/output reference (from its core declaration, through
+the package schema generated from it) and the config tables of both front ends (from ``core.config``).
 
 ``python -m pulumi_twilio_conversations.reference --write docs/*.md`` refreshes each page between its
-markers (``<!-- reference:start -->`` ... ``<!-- reference:end -->``, and the same with ``config`` and
-``native-config``); ``PAGES`` says which page holds which, and a test fails when any is stale.
+markers (``<!-- reference-Service:start -->`` ... ``<!-- reference-Service:end -->``, one pair per resource
+of ``native/schema.RESOURCE_TYPES``, and the same with ``config`` and ``native-config``); ``PAGES`` says
+which page holds which, and a test fails when any is stale.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+from pulumi.output import Unknown
+
+from .core import credential, service
 from .core.config import CONFIG_KEYS, DEFAULT_NAMESPACE, SECRET_KEYS, describe_key, env_name
-from .core.models import NotificationSettings
-from .core.templates import describe
-from .core.wire import WIRE_FIELDS
-
-_FORM = {f.path: f.form for f in WIRE_FIELDS}
-OUTPUTS = (
-    ("account_sid", "str", "The account that owns the service"),
-    ("chat_service_sid", "str", "The service SID; also the resource id"),
-    ("log_enabled", "bool", "As the input, read back from Twilio"),
-    ("new_message", "dict", "Every `new_message` field (with `with_media`), unset texts as `\"\"`"),
-    ("added_to_conversation", "dict", "`enabled`, `template`, `sound`"),
-    ("removed_from_conversation", "dict", "`enabled`, `template`, `sound`"),
-    ("url", "str", "The settings' API URL"),
-)
+from .core.resource import ResourceType
+from .core.wire import WIRE_FIELDS, WireField
+from .native.schema import PACKAGE, RESOURCE_TYPES, package_schema, resource_token, to_snake
 
 
-def _type_of(prop: dict[str, Any]) -> tuple[str, Optional[str]]:
-    """(JSON type name, $ref target) of a property, ignoring the null alternative."""
-    options = prop.get("anyOf", [prop])
-    for option in options:
-        if "$ref" in option:
-            return "object", option["$ref"].rsplit("/", 1)[-1]
-        if option.get("type") not in (None, "null"):
-            return str(option["type"]), None
-    return "any", None
+@dataclass(frozen=True)
+class TwilioFields:
+    """What the docs say about a resource that its declaration does not hold: Twilio's form fields."""
+
+    fields: tuple[WireField, ...]
+    """The inputs sent to Twilio, with their form fields (the resource module's own table)."""
+    not_sent: Mapping[str, str] = field(default_factory=dict)
+    """Inputs with no form field -> what becomes of them instead."""
+    not_output: frozenset[str] = frozenset()
+    """Inputs the resource does not return as outputs."""
 
 
-def _rows(schema: dict[str, Any], defs: dict[str, Any], prefix: str, model: str) -> list[str]:
-    rows = []
-    for name, prop in schema["properties"].items():
-        path = f"{prefix}{name}"
-        kind, ref = _type_of(prop)
-        description = " ".join(str(prop.get("description", "")).split()).replace("``", "`")
-        if name == "template":
-            description += " " + describe(prefix.rstrip("."))
-        if ref is not None:
-            rows.append(f"| `{path}` | `{ref}` or dict | all defaults | — | {description} |")
-            rows.extend(_rows(defs[ref], defs, f"{path}.", ref))
-            continue
-        python_type = {"boolean": "bool", "string": "str"}.get(kind, kind)
-        if path == "chat_service_sid":
-            default, twilio = "required", "path `{ChatServiceSid}`"
-        else:
-            default = "`False`" if kind == "boolean" else "unset"
-            twilio = f"`{_FORM[path]}`"
-        rows.append(f"| `{path}` | `{python_type}` | {default} | {twilio} | {description} |")
-    return rows
+TWILIO_FIELDS: dict[str, TwilioFields] = {
+    "ServiceNotifications": TwilioFields(WIRE_FIELDS, {"chat_service_sid": "path `{ChatServiceSid}`"}),
+    "Service": TwilioFields(service.FIELDS, {service.PROTECTION.path: "not sent: kept in the state",
+                                     service.ADOPT: "not sent: the create reads that service (one GET)"},
+                    not_output=frozenset({service.ADOPT})),
+    "Credential": TwilioFields(credential.FIELDS),
+}
+"""Resource name -> its wire fields; every resource of ``RESOURCE_TYPES`` has one (a test checks)."""
+
+_PYTHON_TYPES = {"string": "str", "boolean": "bool", "integer": "int", "number": "float"}
 
 
-def render() -> str:
-    """The markdown tables for every input (with its Twilio field) and every output."""
-    schema = NotificationSettings.model_json_schema()
+@dataclass(frozen=True)
+class Row:
+    """One input of a resource, as the schema declares it."""
+
+    path: str
+    """Dotted, in the core's names (snake_case): ``new_message.with_media.template``."""
+    schema_path: str
+    """The same in the schema's names (camelCase): ``newMessage.withMedia.template``."""
+    spec: dict[str, Any]
+    """The schema's property: type or $ref, description, secret, replaceOnChanges."""
+
+
+def _rows(properties: Mapping[str, Any], types: Mapping[str, Any], prefix: str = "",
+          schema_prefix: str = "") -> Iterator[Row]:
+    for name, spec in properties.items():
+        schema_path = f"{schema_prefix}{name}"
+        path = f"{prefix}{to_snake(name)}"
+        yield Row(path, schema_path, spec)
+        if "$ref" in spec:
+            nested = types[spec["$ref"].removeprefix("#/types/")]["properties"]
+            yield from _rows(nested, types, f"{path}.", f"{schema_path}.")
+
+
+def _text(description: str) -> str:
+    """A description as one table cell: one line, markdown code spans, no column break."""
+    return " ".join(description.split()).replace("``", "`").replace("|", "\\|")
+
+
+def _get(tree: Mapping[str, Any], path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(tree, Mapping) or part not in tree:
+            return None
+        tree = tree[part]
+    return tree
+
+
+def defaults(kind: ResourceType) -> dict[str, Any]:
+    """The inputs as the core's own check fills them in when only the required ones are given: each
+    default, as both front ends apply it (a required input, not known yet, passes the check)."""
+    inputs, problems = kind.validate({name: Unknown() for name in kind.required})  # type: ignore[no-untyped-call]
+    if problems:
+        raise ValueError(f"{kind.name}: the required inputs alone do not pass the check: {problems}")
+    return inputs
+
+
+def _default(value: Any, required: bool, nested: bool) -> str:
+    if required:
+        return "required"
+    if nested:
+        return "all defaults"
+    if isinstance(value, bool):
+        return f"`{value}`"
+    return "unset" if value in (None, "") else f"`{value!r}`"
+
+
+def _type(spec: Mapping[str, Any]) -> str:
+    if "$ref" in spec:
+        return f"`{spec['$ref'].rsplit(':', 1)[-1]}` or dict"
+    return f"`{_PYTHON_TYPES.get(spec.get('type', ''), spec.get('type', 'any'))}`"
+
+
+def _twilio_field(wire: TwilioFields, path: str, nested: bool) -> str:
+    forms = {f.path: f.form for f in wire.fields}
+    if nested:
+        return "—"
+    if forms.get(path):
+        return f"`{forms[path]}`"
+    return wire.not_sent.get(path, "not sent")
+
+
+def render_resource(kind: ResourceType) -> str:
+    """The markdown tables of one resource: every input (both spellings, type, default, Twilio field,
+    whether a change replaces it, whether it is secret) and every output Twilio adds."""
+    schema = package_schema()
+    resource, types = schema["resources"][resource_token(kind)], schema["types"]
+    wire = TWILIO_FIELDS[kind.name]
+    filled = defaults(kind)
     lines = [
-        "| Input | Type | Default | Twilio field | Description |",
-        "|---|---|---|---|---|",
-        *_rows(schema, schema.get("$defs", {}), "", "NotificationSettings"),
-        "",
-        "| Output | Type | Description |",
-        "|---|---|---|",
-        *[f"| `{name}` | `{kind}` | {text} |" for name, kind, text in OUTPUTS],
+        "| Input | Plugin | Type | Default | Twilio field | Replaces | Secret | Description |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    for row in _rows(resource["inputProperties"], types):
+        nested = "$ref" in row.spec
+        default = _default(_get(filled, row.path), row.path in kind.required, nested)
+        replaces = "yes" if row.spec.get("replaceOnChanges") else ""
+        secret = "yes" if row.spec.get("secret") else ""
+        lines.append(f"| `{row.path}` | `{row.schema_path}` | {_type(row.spec)} | {default} | "
+                     f"{_twilio_field(wire, row.path, nested)} | {replaces} | {secret} | "
+                     f"{_text(row.spec.get('description', ''))} |")
+    schema_names = {to_snake(name): name for name in resource["properties"]}
+    lines += ["", "| Output | Plugin | Type | Description |", "|---|---|---|---|"]
+    for name, text in kind.output_only.items():
+        python_type = "`dict[str, str]`" if name in kind.output_maps else "`str`"
+        lines.append(f"| `{name}` | `{schema_names[name]}` | {python_type} | {_text(text)} |")
+    but = "".join(f", except `{name}`" for name in sorted(wire.not_output))
+    secrets = ", ".join(f"`{name}`" for name in sorted(kind.secret_inputs))
+    lines += ["", f"Every input is also an output{but}" + (f"; {secrets} are secret there too." if secrets else ".")]
     return "\n".join(lines)
 
 
@@ -94,20 +164,27 @@ def render_config(namespace: str, package: bool = False) -> str:
 
 
 def _native_config() -> str:
-    from .native.schema import PACKAGE
-
     return render_config(PACKAGE, package=True)
 
 
+def section_name(kind: ResourceType) -> str:
+    """The marker name of a resource's reference: ``reference-Service``."""
+    return f"reference-{kind.name}"
+
+
+def _resource_section(kind: ResourceType) -> Callable[[], str]:
+    return lambda: render_resource(kind)
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
-    "reference": render,
+    **{section_name(kind): _resource_section(kind) for kind in RESOURCE_TYPES},
     "config": lambda: render_config(DEFAULT_NAMESPACE),
     "native-config": _native_config,
 }
 """Marker name -> what goes between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``."""
 
 
-def replace_between_markers(text: str, body: str, name: str = "reference") -> str:
+def replace_between_markers(text: str, body: str, name: str) -> str:
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
     if not pattern.search(text):
@@ -116,7 +193,7 @@ def replace_between_markers(text: str, body: str, name: str = "reference") -> st
 
 
 PAGES: dict[str, tuple[str, ...]] = {
-    "docs/reference.md": ("reference",),
+    "docs/reference.md": tuple(section_name(kind) for kind in RESOURCE_TYPES),
     "docs/installation-configuration.md": ("config", "native-config"),
 }
 """Page (relative to the checkout) -> the generated sections it holds."""

@@ -273,8 +273,8 @@ class TwilioClient:
                 raise err.with_hint(
                     f"{err.subject[:1].upper()}{err.subject[1:]} may have been created all the same: a create is not "
                     "retried once its request was sent, so that a retry never makes a second one. Before running "
-                    "again, look for it in the console (or with the Twilio CLI) and delete it, or adopt it with "
-                    "`pulumi import`") from None
+                    "again, look for it in the console (or with the Twilio CLI) and delete it, or adopt it (`pulumi "
+                    "import` on the native plugin, adopt_sid for a Service on the dynamic resource)") from None
             raise
 
     def _call(

@@ -52,7 +52,7 @@ from pydantic import AfterValidator, StrictBool, StrictStr, ValidationError
 
 from .messages import Problem, show
 from .models import In, _check_text, _is_deferred, _OrDeferred, _ResourceInputs, fields_of
-from .rest import Collection, resource_type
+from .rest import Collection, outputs_of, resource_type
 from .scrub import scrub, server_text
 from .validation import nesting_problem, problems_of
 from .wire import MalformedResponse, WireField, changed_paths
@@ -497,13 +497,7 @@ CREDENTIAL = resource_type(
     ),
     inputs=Inputs,
     required=("type",),
-    output_only={
-        "sid": "The credential's SID (`CR...`): the push credential SID of access tokens.",
-        "account_sid": "The account that owns the credential.",
-        "date_created": "When the credential was created (ISO 8601).",
-        "date_updated": "When the credential was last updated (ISO 8601).",
-        "url": "The credential's API URL.",
-    },
+    output_only=outputs_of(CREDENTIALS, "the push credential SID of the app's access tokens."),
     replace_on=tuple(sorted(REPLACE_FIELDS)),
     validate=validate,
     changed=changed,

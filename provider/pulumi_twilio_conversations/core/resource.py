@@ -67,6 +67,17 @@ class ResourceType:
     """Inputs that are secret wherever they are stored or shown."""
     output_maps: frozenset[str] = frozenset()
     """Outputs among ``output_only`` that are maps of strings (a Service's ``links``)."""
+    input_only: frozenset[str] = frozenset()
+    """Inputs that are no output (a Service's ``adopt_sid``, used by a create alone)."""
     check_change: Callable[[Props, Props], list[Problem]] = field(default=lambda _olds, _news: [])
     """Check: problems with going from the old inputs (olds; empty for a create) to the checked news, such as
     the replace of a resource under deletion protection. Raised at preview, before any request."""
+
+    def reported(self, problem: Problem) -> Problem:
+        """A problem as a front end's Check reports it. A secret input's goes without its property: the engine
+        prints the property's value beside a failure that names one (pkg/resource/deploy/step_generator.go
+        issueCheckFailures: "property %v value %v has a problem"), in plain unless the program made it secret."""
+        top = problem.field.split(".")[0]
+        if top in self.secret_inputs:
+            return Problem("", f"{problem.field}: {problem.reason}")
+        return problem

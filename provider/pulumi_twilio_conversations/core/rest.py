@@ -169,6 +169,19 @@ def delete(col: Collection, client: TwilioClient, credentials: Credentials, id_:
         confirm_gone(err, client, credentials, props, names, col.noun, f"the {col.noun} in the stack was")
 
 
+def outputs_of(col: Collection, sid: str, **more: str) -> dict[str, str]:
+    """The outputs Twilio adds to every list resource's inputs, with their descriptions (``sid`` saying what
+    the SID is for), then ``more``."""
+    return {
+        "sid": f"The {col.noun}'s SID (`{col.prefix}...`): {sid}",
+        "account_sid": f"The account that owns the {col.noun}.",
+        "date_created": f"When the {col.noun} was created (ISO 8601).",
+        "date_updated": f"When the {col.noun} was last updated (ISO 8601).",
+        "url": f"The {col.noun}'s API URL.",
+        **more,
+    }
+
+
 def resource_type(
     col: Collection,
     *,
@@ -202,5 +215,6 @@ def resource_type(
         delete=functools.partial(delete, col),
         secret_inputs=secret_inputs,
         output_maps=output_maps,
+        input_only=frozenset({col.adopt} if col.adopt else ()),
         check_change=check_change,
     )

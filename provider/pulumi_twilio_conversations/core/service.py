@@ -41,7 +41,7 @@ from pydantic import AfterValidator, StrictBool, StrictStr, ValidationError
 
 from .messages import Problem, UserError, safe_name, show
 from .models import In, _check_text, _is_deferred, _OrDeferred, _ResourceInputs, fields_of
-from .rest import Collection, resource_type
+from .rest import Collection, outputs_of, resource_type
 from .validation import nesting_problem, problems_of
 from .wire import MalformedResponse, WireField, changed_paths
 
@@ -95,10 +95,11 @@ class Inputs(_ResourceInputs):
     adopt_sid: Annotated[Optional[In[str]], _OrDeferred(Optional[AdoptSid])] = None
     """The SID (``IS...``) of an existing service to take over instead of creating one: the first `pulumi up`
     reads it and changes nothing (its name must match). For the dynamic resource, which cannot be imported;
-    printed by `python -m pulumi_twilio_conversations export IS...`. Ignored once the service is in the stack."""
+    printed by `python -m pulumi_twilio_conversations export IS...`. Not compared once the service is in the
+    stack, but a replace (a new name) adopts again and fails: remove it before renaming."""
     deletion_protection: Annotated[Optional[In[bool]], _OrDeferred(Optional[StrictBool])] = None
     """Refuse to delete or replace the service (true unless set false): a destroy, a removal from the program
-    or a new name fails before anything is deleted. Set it false and run `pulumi up` first to allow that."""
+    or a new name fails before the service is deleted. Set it false and run `pulumi up` first to allow that."""
 
     def _rules(self) -> list[Problem]:
         return rules(fields_of(self))
@@ -239,8 +240,8 @@ def refuse_delete(sid: str, state: Mapping[str, Any]) -> None:
     raise DeletionProtected(
         f"Service {safe_name(sid)}{shown} was not deleted: deletion protection is on, and {_WHAT_IS_LOST}. "
         "To delete it, set deletion_protection to false, run `pulumi up`, then run the destroy again. To remove it "
-        "from the stack and keep it in Twilio, set the retain_on_delete resource option and run `pulumi up` "
-        "first, or run `pulumi state delete` with its URN")
+        "from the stack and keep it in Twilio, set deletion_protection to false and the retain_on_delete resource "
+        "option, run `pulumi up`, then destroy (or remove it from the program)")
 
 
 # --- the declaration --------------------------------------------------------------------------------------
@@ -261,20 +262,16 @@ SERVICE = resource_type(
 
         Deleting a service deletes every conversation, message and participant in it, and nothing brings
         them back, so `deletionProtection` is on unless set false: a destroy or a rename (a new
-        `friendlyName` replaces the service, since Twilio cannot rename one) fails before anything is
-        deleted. To let go of a service without deleting it, use the `retainOnDelete` resource option.
+        `friendlyName` replaces the service, since Twilio cannot rename one) fails before the service is
+        deleted. To let go of a service without deleting it, set `deletionProtection` false with the
+        `retainOnDelete` resource option.
         Import one with `pulumi import twilio-conversations:index:Service NAME IS...`."""
     ),
     inputs=Inputs,
     required=("friendly_name",),
-    output_only={
-        "sid": "The service's SID (`IS...`): the `chatServiceSid` of its `ServiceNotifications`.",
-        "account_sid": "The account that owns the service.",
-        "date_created": "When the service was created (ISO 8601).",
-        "date_updated": "When the service was last updated (ISO 8601).",
-        "url": "The service's API URL.",
-        "links": "The URLs of the service's sub-resources (conversations, users, roles, configuration...).",
-    },
+    output_only=outputs_of(
+        SERVICES, "the `chatServiceSid` of its `ServiceNotifications`.",
+        links="The URLs of the service's sub-resources (conversations, users, roles, configuration...)."),
     replace_on=tuple(sorted(REPLACE_FIELDS)),
     validate=validate,
     changed=changed,

@@ -1,4 +1,5 @@
-"""The dynamic provider: check/diff/create/read/update/delete for a service's notification settings.
+"""The dynamic providers: check/diff/create/read/update/delete, generic over a core declaration
+(``ServiceNotificationsProvider``, ``ServiceProvider``, ``CredentialProvider``).
 
 It runs in the process the Pulumi engine starts (``python -m pulumi.dynamic``). The engine stores
 this object, pickled by reference, in every resource's state: it carries only the config namespace,
@@ -121,7 +122,7 @@ class TwilioResourceProvider(ResourceProvider):
         if not problems:
             problems = self.resource.check_change({k: v for k, v in (olds or {}).items() if k != PROVIDER_KEY},
                                                   inputs)
-        failures = [CheckFailure(p.field, p.reason) for p in problems]
+        failures = [CheckFailure(p.field, p.reason) for p in map(self.resource.reported, problems)]
         failure = self._resolved().failure
         if failure:
             failures.append(CheckFailure("", failure))
@@ -142,7 +143,8 @@ class TwilioResourceProvider(ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """One POST of the complete desired settings."""
+        """The resource's create (ServiceNotifications: one POST of every setting; a Service or Credential:
+        one POST to its list, sent once)."""
         client, credentials = self._connection()
         return CreateResult(*self.resource.create(client, credentials, props))
 
@@ -162,7 +164,8 @@ class TwilioResourceProvider(ResourceProvider):
         return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """One POST carrying only the settings that differ from the live ones."""
+        """One POST carrying only the inputs that differ from the live ones (none when nothing Twilio keeps
+        changed, such as a Service's deletion_protection)."""
         changed = self.resource.changed(olds, news)
         if not changed:  # no request at all
             return UpdateResult({k: v for k, v in olds.items() if k != PROVIDER_KEY})
@@ -171,7 +174,8 @@ class TwilioResourceProvider(ResourceProvider):
         return UpdateResult(self.resource.update(client, credentials, id_, olds, news, changed))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """One POST that resets every setting to Twilio's default; a service really gone is fine."""
+        """The resource's delete (ServiceNotifications: a reset to Twilio's defaults; a Service: refused
+        while deletion protection is on); one already gone is fine."""
         client, credentials = self._connection()
         self.resource.delete(client, credentials, id_, props, self._resolved().names)
 

@@ -77,6 +77,7 @@ from .schema import (
     camel_words,
     package_schema,
     resource_token,
+    schema_word,
     snake_spelled,
     snake_tree,
     snake_word,
@@ -313,7 +314,7 @@ class ServiceNotificationsNative(Provider):
         inputs, problems = kind.validate(snake_tree(news))
         if not problems:
             problems = kind.check_change(_without_internal(to_plain(request.old_inputs, snake_word)), inputs)
-        failures += [CheckFailure(to_camel(p.field), camel_words(p.reason)) for p in problems]
+        failures += [CheckFailure(to_camel(p.field), camel_words(p.reason)) for p in map(kind.reported, problems)]
         failure = self._resolved().failure
         if failure:
             failures.append(CheckFailure("", failure))
@@ -321,7 +322,7 @@ class ServiceNotificationsNative(Provider):
             return CheckResponse(inputs=request.new_inputs, failures=failures)
         for warning in kind.warnings(inputs):
             await self._warn(request.urn, f"{to_camel(warning.field)}: {camel_words(warning.reason)}")
-        return CheckResponse(inputs=_secret(to_property_values(inputs, camel_word), kind))
+        return CheckResponse(inputs=_secret(to_property_values(inputs, schema_word), kind))
 
     async def diff(self, request: DiffRequest) -> DiffResponse:
         """Live outputs (olds) against the checked inputs, field by field; no HTTP."""
@@ -346,7 +347,7 @@ class ServiceNotificationsNative(Provider):
         client, credentials = self._connection()
         kind = resource_of(request.urn)
         id_, outs = await self._blocking(kind.create, client, credentials, props)
-        return CreateResponse(resource_id=id_, properties=_secret(to_property_values(outs, camel_word), kind))
+        return CreateResponse(resource_id=id_, properties=_secret(to_property_values(outs, schema_word), kind))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         """Refresh (prior outputs), ``get`` (the program's properties) or import (the id alone).
@@ -363,8 +364,8 @@ class ServiceNotificationsNative(Provider):
             return ReadResponse(resource_id="", properties={}, inputs={})
         outs, inputs = found
         return ReadResponse(resource_id=request.resource_id,
-                            properties=_secret(to_property_values(outs, camel_word), kind),
-                            inputs=_secret(to_property_values(inputs, camel_word), kind))
+                            properties=_secret(to_property_values(outs, schema_word), kind),
+                            inputs=_secret(to_property_values(inputs, schema_word), kind))
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         olds = to_plain(request.olds, snake_word)
@@ -375,7 +376,7 @@ class ServiceNotificationsNative(Provider):
             return UpdateResponse(properties=request.olds)
         client, credentials = self._connection()
         outs = await self._blocking(kind.update, client, credentials, request.resource_id, olds, news, changed)
-        return UpdateResponse(properties=_secret(to_property_values(outs, camel_word), kind))
+        return UpdateResponse(properties=_secret(to_property_values(outs, schema_word), kind))
 
     async def delete(self, request: DeleteRequest) -> None:
         props = to_plain(request.properties, snake_word)

@@ -64,6 +64,12 @@ def camel_word(name: str) -> str:
     return re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), name)
 
 
+def schema_word(name: str) -> str:
+    """A key of the core's as the schema names it: a field's name in camelCase; any other key (those of a
+    map output, such as a Service's ``links``) as it is."""
+    return camel_word(name) if name in field_names() else name
+
+
 def snake_word(name: str) -> str:
     """The core's name of a schema name; a name that is not a field's is left as it is (and then
     reported as unknown by the validation, with a suggestion)."""
@@ -213,7 +219,7 @@ def _resource(kind: ResourceType) -> dict[str, Any]:
     inputs = _properties(kind, "", kind.inputs)
     outputs = {camel_word(k): {**_OUTPUT_MAP, "description": v} if k in kind.output_maps
                else {"type": "string", "description": v} for k, v in kind.output_only.items()}
-    outputs.update(inputs)
+    outputs.update({name: spec for name, spec in inputs.items() if snake_word(name) not in kind.input_only})
     return {
         "description": kind.description,
         "properties": outputs,
