@@ -195,9 +195,33 @@ class Answer:
 
 
 class CheckFailed(Exception):
-    def __init__(self, failures: list[tuple[str, str]]) -> None:
+    """The provider's Check answered failures (``(property, reason)``); ``urn`` and ``news``: the request's."""
+
+    def __init__(self, failures: list[tuple[str, str]], urn: str = "",
+                 news: Optional[Mapping[str, Any]] = None) -> None:
         self.failures = failures
+        self.urn = urn
+        self.news = dict(news or {})
         super().__init__("; ".join(f"{p or '<resource>'}: {r}" for p, r in failures))
+
+    @property
+    def printed(self) -> list[str]:
+        """The errors the engine prints for these failures (pkg/resource/deploy/step_generator.go
+        issueCheckFailures; sdk/go/common/diag/errors.go 2002 and 2003): a failure naming a property prints
+        that property's input value beside it, ``inputs[failure.Property]`` formatted as ``{%v}`` (properties.go
+        PropertyValue.String, which shows a secret's element too: ``{&{{value}}}``), a nested path's as
+        ``{<nil>}``; a failure without one prints the reason alone."""
+        parts = self.urn.split("::")
+        type_, name = (parts[2], parts[3]) if len(parts) >= 4 else ("", "")
+        lines = []
+        for prop, reason in self.failures:
+            if prop:
+                value = self.news.get(prop)
+                lines.append(f"{type_} resource '{name}': property {prop} value "
+                             f"{{{'<nil>' if value is None else value}}} has a problem: {reason}")
+            else:
+                lines.append(f"{type_} resource '{name}' has a problem: {reason}")
+        return lines
 
 
 class PluginProcess:
@@ -295,7 +319,7 @@ class PluginProcess:
                      news: Mapping[str, Any]) -> tuple[dict[str, Any], frozenset[str]]:
         resp = self._rpc("Check", provider_pb2.CheckRequest(urn=urn_, olds=to_struct(olds), news=to_struct(news)))
         if resp.failures:
-            raise CheckFailed([(f.property, f.reason) for f in resp.failures])
+            raise CheckFailed([(f.property, f.reason) for f in resp.failures], urn_, news)
         return unmarshal(resp.inputs)
 
     def diff(self, urn_: str, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],

@@ -293,6 +293,23 @@ def test_outputs_are_secret_where_marked_named_or_their_input_is_secret(
     assert stored_secrets(outputs, frozenset(marked), frozenset(secret_inputs), additional) == expected
 
 
+@pytest.mark.parametrize(("failures", "printed"), [
+    ([("type", "must be one of 'apn', 'fcm', 'gcm'")],
+     ["pulumi-python:dynamic/twilio:Credential resource 'ios': property type value {APN} has a problem: must be one "
+      "of 'apn', 'fcm', 'gcm'"]),
+    ([("new_message.sound", "too long")],  # a nested path is no input key: its value prints as nil
+     ["pulumi-python:dynamic/twilio:Credential resource 'ios': property new_message.sound value {<nil>} has a "
+      "problem: too long"]),
+    ([("", "certificate: has no -----END CERTIFICATE----- line")],
+     ["pulumi-python:dynamic/twilio:Credential resource 'ios' has a problem: certificate: has no -----END "
+      "CERTIFICATE----- line"]),
+])
+def test_a_check_failure_is_printed_with_the_value_of_the_property_it_names(failures: list[tuple[str, str]],
+                                                                            printed: list[str]) -> None:
+    failed = CheckFailed(failures, harness.urn("ios", "Credential"), {"type": "APN", "certificate": CERT})
+    assert failed.printed == printed
+
+
 def test_the_state_file_encrypts_every_secret_input_and_output_and_nothing_else() -> None:
     entry = StateEntry("CR1", {"type": "fcm", "secret": SERVER_KEY}, {"sid": "CR1", "secret": SERVER_KEY},
                        secrets=frozenset({"secret"}), kind="Credential", secret_inputs=frozenset({"secret"}),
@@ -447,8 +464,9 @@ class Scenario:
             step()
         text = str(failed.value)
         self.harvest.errors.append(text)
-        if isinstance(failed.value, CheckFailed):
+        if isinstance(failed.value, CheckFailed):  # each failure, and the error the engine prints for it
             self.harvest.errors.extend(f"{path}: {reason}" for path, reason in failed.value.failures)
+            self.harvest.errors.extend(failed.value.printed)
         return text
 
     def collect(self, emulator_answers: list[Any]) -> Harvest:
@@ -688,7 +706,7 @@ def test_the_front_ends_check_failures_hold_no_piece_of_a_hostile_secret(server:
                                **({harness.PROVIDER_KEY: harness.serialized_provider(kind="Credential")}
                                   if front_end.name == "dynamic" else {})})
     except CheckFailed as failed:
-        texts = [str(failed), *(f"{p} {r}" for p, r in failed.failures)]
+        texts = [str(failed), *(f"{p} {r}" for p, r in failed.failures), *failed.printed]
     else:
         texts = []
     texts.append(server.stderr)
