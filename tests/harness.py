@@ -210,7 +210,9 @@ class CheckFailed(Exception):
         issueCheckFailures; sdk/go/common/diag/errors.go 2002 and 2003): a failure naming a property prints
         that property's input value beside it, ``inputs[failure.Property]`` formatted as ``{%v}`` (properties.go
         PropertyValue.String, which shows a secret's element too: ``{&{{value}}}``), a nested path's as
-        ``{<nil>}``; a failure without one prints the reason alone."""
+        ``{<nil>}``; a failure without one prints the reason alone. The engine then replaces each secure stack
+        config value, whole, by ``[secret]`` (pkg/engine/events.go makeEventEmitter -> AddGlobalSecretFilter);
+        that is left out here, so that a secret from anywhere else (a file, another output) is still seen."""
         parts = self.urn.split("::")
         type_, name = (parts[2], parts[3]) if len(parts) >= 4 else ("", "")
         lines = []
