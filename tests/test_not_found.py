@@ -19,7 +19,7 @@ from pulumi_twilio_conversations.emulator import Emulator, default_settings_raw
 
 from conftest import FAST_RETRIES, SID, TOKEN
 from frontends import FrontEnd, ScenarioStack, both
-from harness import ProviderError, Secret
+from harness import ProviderError, Resource, Secret
 
 pytestmark = both
 
@@ -225,3 +225,40 @@ def test_a_service_deleted_at_the_endpoint_that_wrote_it_is_still_gone(deployed:
     assert deployed.state["push"].outputs["url"] == emulator.url + NOTIFICATIONS
     emulator.state.remove_service(SID)
     assert deployed.refresh() == {"push": "deleted"}
+
+
+PUSH_PROGRAM: dict[str, Any] = {
+    "support": Resource({"friendly_name": "support-dev", "deletion_protection": False}, kind="Service"),
+    "android": Resource({"type": "fcm", "secret": "AAAA-fcm-server-key"}, kind="Credential"),
+}
+
+
+@pytest.mark.parametrize("name", ["support", "android"])
+def test_a_service_or_credential_refreshed_with_another_accounts_credentials_is_kept(
+        stack: ScenarioStack, emulator: Emulator, front_end: FrontEnd, name: str) -> None:
+    emulator.state.accounts[OTHER_ACCOUNT] = OTHER_TOKEN
+    stack.up(PUSH_PROGRAM)
+    with with_credentials(emulator, stack, front_end, **{"twilio:accountSid": OTHER_ACCOUNT,
+                                                         "twilio:authToken": Secret(OTHER_TOKEN)}) as other:
+        other.state = {name: stack.state[name]}
+        with pytest.raises(ProviderError) as caught:
+            other.refresh()
+    what = "service" if name == "support" else "push credential"
+    assert f"The {what} belongs to account {emulator.auth[0]}" in str(caught.value)
+    assert name in stack.state
+
+
+@pytest.mark.parametrize("name", ["support", "android"])
+def test_a_service_or_credential_destroyed_through_another_region_is_kept(
+        stack: ScenarioStack, emulator: Emulator, another_region: Emulator, front_end: FrontEnd, name: str) -> None:
+    stack.up(PUSH_PROGRAM)
+    elsewhere = {"twilio:baseUrl": another_region.url, "twilio:accountSid": emulator.auth[0],
+                 "twilio:authToken": Secret(TOKEN)}
+    with with_config(stack, front_end, elsewhere) as other:
+        other.state = {name: stack.state[name]}
+        with pytest.raises(ProviderError) as caught:
+            other.destroy()
+    what = "service" if name == "support" else "push credential"
+    assert f"the {what} in the stack was written through {emulator.url}" in str(caught.value)
+    assert f"where the {what} may still exist" in str(caught.value)
+    assert name in stack.state
