@@ -76,7 +76,8 @@ class ResourceType:
     def reported(self, problem: Problem) -> Problem:
         """A problem as a front end's Check reports it. A secret input's goes without its property: the engine
         prints the property's value beside a failure that names one (pkg/resource/deploy/step_generator.go
-        issueCheckFailures: "property %v value %v has a problem"), in plain unless the program made it secret."""
+        issueCheckFailures: "property %v value %v has a problem"), a secret one too (PropertyValue.String prints
+        a secret's element, sdk/go/common/resource/properties.go); only whole secure config values are hidden."""
         top = problem.field.split(".")[0]
         if top in self.secret_inputs:
             return Problem("", f"{problem.field}: {problem.reason}")
