@@ -780,7 +780,8 @@ def test_yaml_push_through_the_plugin_goes_to_push_ready_then_refuses_a_destroy_
             assert (apn.type, apn.sandbox, apn.certificate, apn.private_key) == (
                 "apn", True, sent["ios"]["certificate"], sent["ios"]["privateKey"])
             assert (fcm.type, fcm.secret, len(credentials)) == ("fcm", sent["android"]["secret"], 2)
-            assert stack.state["ios"].secrets == {"certificate", "privateKey"}
+            # The plugin marks every secret field of a Credential secret, also those its type leaves empty.
+            assert stack.state["ios"].secrets == {"certificate", "privateKey", "apiKey", "secret"}
 
             assert stack.preview(program, refresh=True).changes == {}
             ready = (emu.service_records(), emu.credentials(), emu.settings(sid), emu.settings(other))
