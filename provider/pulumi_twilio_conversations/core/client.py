@@ -269,12 +269,9 @@ class TwilioClient:
             return self._call(method, operation, sid, credentials, form, path=path, subject=subject, creates=creates,
                               secrets=tuple(secrets))
         except TwilioError as err:
-            if creates and err.sent and (err.status is None or err.status >= 500):
-                raise err.with_hint(
-                    f"{err.subject[:1].upper()}{err.subject[1:]} may have been created all the same: a create is not "
-                    "retried once its request was sent, so that a retry never makes a second one. Before running "
-                    "again, look for it in the console (or with the Twilio CLI) and delete it, or adopt it (`pulumi "
-                    "import` on the native plugin, adopt_sid for a Service on the dynamic resource)") from None
+            answered_ok = err.status is not None and 200 <= err.status < 300  # made, but the answer is unreadable
+            if creates and err.sent and (err.status is None or err.status >= 500 or answered_ok):
+                raise err.with_hint(may_exist(err.subject)) from None
             raise
 
     def _call(
@@ -306,6 +303,14 @@ class TwilioClient:
                               failed.describe(host_port(self.settings.base_url)), subject=subject,
                               sent=failed.sent) from None
         return _parse(answer, operation, service_sid, credentials.hint, secrets, subject)
+
+
+def may_exist(subject: str) -> str:
+    """The hint of a create that may have been processed though it failed: what to do before running again."""
+    return (f"{subject[:1].upper()}{subject[1:]} may have been created all the same: a create is not retried once "
+            "its request was sent, so that a retry never makes a second one. Before running again, look for it in "
+            "the console (or with the Twilio CLI) and delete it, or adopt it (`pulumi import` on the native plugin, "
+            "adopt_sid for a Service on the dynamic resource)")
 
 
 def checked_sid(sid: Any, prefix: str, what: str, operation: str, subject: Optional[str] = "") -> str:

@@ -88,7 +88,7 @@ def confirm_gone(
             f"That answer came from {_shown(normalized_base_url(client.settings.base_url))}, but {written_what} "
             f"written through {_shown(written)}, where the {what} may still exist. Nothing was "
             f"changed in the stack: set {names('baseUrl')} to {written} (or the region and edge the stack was "
-            "deployed with) and run again; if the service is gone from there too, remove the resource from the "
+            f"deployed with) and run again; if the {what} is gone from there too, remove the resource from the "
             "stack with `pulumi state delete`",
         ) from None
     recorded_account = recorded.get("account_sid")

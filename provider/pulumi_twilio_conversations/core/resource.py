@@ -70,6 +70,9 @@ class ResourceType:
     input_only: frozenset[str] = frozenset()
     """Inputs that are no output (a Service's ``adopt_sid``, used by a create alone)."""
     check_change: Callable[[Props, Props], list[Problem]] = field(default=lambda _olds, _news: [])
+    delete_first: Callable[[Props], bool] = field(default=lambda _olds: False)
+    """Diff: whether a replace of the resource with these live outputs must delete it before creating the
+    new one (a protected Service: its refused Delete then stops the replace before anything is created)."""
     """Check: problems with going from the old inputs (olds; empty for a create) to the checked news, such as
     the replace of a resource under deletion protection. Raised at preview, before any request."""
 
@@ -79,6 +82,7 @@ class ResourceType:
         issueCheckFailures: "property %v value %v has a problem"), a secret one too (PropertyValue.String prints
         a secret's element, sdk/go/common/resource/properties.go); only whole secure config values are hidden."""
         top = problem.field.split(".")[0]
-        if top in self.secret_inputs:
+        # A misspelt name (``privatekey``, ``secert``) may hold a secret as well.
+        if top in self.secret_inputs or (self.secret_inputs and top not in self.inputs.model_fields):
             return Problem("", f"{problem.field}: {problem.reason}")
         return problem

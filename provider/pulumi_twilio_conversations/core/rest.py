@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .client import Credentials, TwilioClient, TwilioError, checked_sid
+from .client import Credentials, TwilioClient, TwilioError, checked_sid, may_exist
 from .config import DEFAULT_NAMES, KeyNames
 from .gone import confirm_gone, missing_for_get
 from .messages import Problem, UserError, safe_name
@@ -73,6 +73,8 @@ class Collection:
     """The input that names an existing resource to take over instead of creating one (``adopt_sid``), or ""."""
 
     def item(self, sid: str, operation: str) -> str:
+        """The path of one resource, ``/v1/Credentials/CR...``, once ``sid`` has the shape of one (else a
+        TwilioError naming ``operation``, before anything is sent)."""
         return f"{self.path}/{checked_sid(sid, self.prefix, self.title, operation)}"
 
 
@@ -99,12 +101,15 @@ def create(col: Collection, client: TwilioClient, credentials: Credentials, prop
         return adopt(col, client, credentials, str(props[col.adopt]), props)
     body = client.request("POST", col.path, credentials, col.to_form(props, None), operation="create",
                           subject=col.noun, creates=True, secrets=col.secret_values(props))
-    outs = _outputs(col, body, "create", "", credentials, props)
+    try:
+        outs = _outputs(col, body, "create", "", credentials, props)
+    except TwilioError as unreadable:  # Twilio answered 2xx: it made the resource, whatever the answer says
+        raise unreadable.with_hint(may_exist(col.noun)) from None
     sid = outs.get("sid")
     if not isinstance(sid, str) or not re.fullmatch(rf"{col.prefix}[0-9a-fA-F]{{32}}", sid):
         raise TwilioError("create", "", 200, None,
                           f"unexpected response: no {col.title} SID ('{col.prefix}' + 32 hex characters) in the answer",
-                          f"The {col.noun} may have been created: look for it in the console", col.noun)
+                          may_exist(col.noun), col.noun)
     return sid, outs
 
 
@@ -197,6 +202,7 @@ def resource_type(
     secret_inputs: frozenset[str] = frozenset(),
     output_maps: frozenset[str] = frozenset(),
     check_change: Callable[[Props, Props], list[Problem]] = lambda _olds, _news: [],
+    delete_first: Callable[[Props], bool] = lambda _olds: False,
 ) -> ResourceType:
     """The ``ResourceType`` of a list resource: its declaration and the four calls above."""
     return ResourceType(
@@ -217,4 +223,5 @@ def resource_type(
         output_maps=output_maps,
         input_only=frozenset({col.adopt} if col.adopt else ()),
         check_change=check_change,
+        delete_first=delete_first,
     )

@@ -221,7 +221,14 @@ def protected(state: Mapping[str, Any]) -> bool:
 
 def protection_problems(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[Problem]:
     """Check: a new name of a protected service (``olds``, the old inputs; empty for a create) would replace
-    it. A name not known yet passes here and is checked when it is (Check runs again at ``up``)."""
+    it. A name not known yet passes here and is checked when it is (Check runs again at ``up``).
+
+    And ``adopt_sid`` must go before protection does: a replace creates by adopting, so a replace the engine
+    is asked for (``pulumi up --replace``) would adopt the same service and then delete it as the old one."""
+    if olds and news.get(ADOPT) and news.get(PROTECTION.path) is False:
+        return [Problem(ADOPT, (
+            f"remove it before turning deletion protection off: the service is in the stack now, and a replace "
+            f"would adopt {show(news[ADOPT])} again and then delete it as the old one"))]
     old, new = olds.get("friendly_name"), news.get("friendly_name")
     if not olds or not protected(olds) or _is_deferred(new) or not old or old == new:
         return []
@@ -278,5 +285,6 @@ SERVICE = resource_type(
     replaced=replaces,
     output_maps=frozenset({"links"}),
     check_change=protection_problems,
+    delete_first=protected,
 )
 """``Service``, declared: its inputs, checks, diff, deletion protection and calls (``/v1/Services``)."""

@@ -138,9 +138,8 @@ class TwilioResourceProvider(ResourceProvider):
         # A new config namespace changes no setting, but read and delete must use its credentials
         # from now on: an update (with no HTTP call) stores the new provider in the state.
         moved = _namespace_of(olds.get(PROVIDER_KEY)) not in (None, self.config_namespace)
-        return DiffResult(
-            changes=bool(replaces or changed or moved), replaces=replaces, delete_before_replace=False
-        )
+        return DiffResult(changes=bool(replaces or changed or moved), replaces=replaces,
+                          delete_before_replace=self.resource.delete_first(olds))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """The resource's create (ServiceNotifications: one POST of every setting; a Service or Credential:

@@ -130,7 +130,10 @@ class ServiceNotifications(dynamic.Resource, module="twilio", name="ServiceNotif
         if unknown or not reading:
             # Before anything walks the inputs: validation bounds their nesting first.
             # A misspelt keyword is reported even as None: the value was meant for another field.
-            given = {**({} if reading else {k: v for k, v in props.items() if v is not None}), **unknown}
+            # An Output given to a misspelt keyword is named too: validation passes deferred values by.
+            extra: dict[str, Any] = dict(unknown)
+            given = {**({} if reading else {k: v for k, v in props.items() if v is not None}),
+                     **{k: None if _is_deferred(v) else v for k, v in extra.items()}}
             _, problems = validate_settings(given, require_sid=not reading)
             problems = [_keyword_hint(p) for p in problems]
             if problems:

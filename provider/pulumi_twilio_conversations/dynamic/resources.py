@@ -42,7 +42,8 @@ def _checked(kind: ResourceType, resource_name: str, given: Mapping[str, Any], u
             f"{kind.name} {resource_name!r}: the import_ option cannot work for a dynamic resource (the engine's "
             f"import calls Read without the provider, pulumi/pulumi#16175). {opts_import}")
     values = {k: v for k, v in given.items() if v is not None}
-    _, problems = kind.validate({**values, **unknown})
+    # An Output given to a misspelt keyword is named too: validation passes deferred values by.
+    _, problems = kind.validate({**values, **{k: None if _is_deferred(v) else v for k, v in unknown.items()}})
     problems = [_keyword_hint(p) for p in problems]
     if problems:
         raise SettingsError(report(f"{kind.name} {resource_name!r}", problems))

@@ -63,7 +63,7 @@ from pulumi.provider.experimental.provider import (
 from .._version import __version__
 from ..core.client import Credentials, TwilioClient
 from ..core.config import CONFIG_KEYS, ProviderSettings, resolve, unknown_key_problems
-from ..core.messages import UserError, safe_name
+from ..core.messages import Problem, UserError, safe_name
 from ..core.models import _is_deferred
 from ..core.resource import ResourceType
 from ..core.service import DeletionProtected
@@ -307,10 +307,11 @@ class ServiceNotificationsNative(Provider):
     async def check(self, request: CheckRequest) -> CheckResponse:
         """Validate and fill defaults (no HTTP); unknowns pass; template warnings go to the engine."""
         news = _without_internal(to_plain(request.new_inputs))
-        failures = [CheckFailure(path, f"unknown field '{path.rsplit('.', 1)[-1]}': write "
-                                       f"'{to_camel(path.rsplit('.', 1)[-1])}'")
-                    for path in snake_spelled(news)]
         kind = resource_of(request.urn)
+        spelled = [kind.reported(Problem(path, f"unknown field '{path.rsplit('.', 1)[-1]}': write "
+                                               f"'{to_camel(path.rsplit('.', 1)[-1])}'"))
+                   for path in snake_spelled(news)]
+        failures = [CheckFailure(p.field, p.reason) for p in spelled]
         inputs, problems = kind.validate(snake_tree(news))
         if not problems:
             problems = kind.check_change(_without_internal(to_plain(request.old_inputs, snake_word)), inputs)
@@ -337,7 +338,7 @@ class ServiceNotificationsNative(Provider):
         return DiffResponse(
             changes=bool(detailed),
             replaces=replaces,
-            delete_before_replace=False,
+            delete_before_replace=kind.delete_first(olds),
             diffs=sorted({path.split(".", 1)[0] for path in detailed}),
             detailed_diff=detailed,
         )
