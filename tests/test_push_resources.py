@@ -235,3 +235,32 @@ def test_an_answer_echoing_a_secret_puts_it_in_no_output_or_error(emulator: Emul
                     paths=["/v1/Credentials"])
     _, outs = CREDENTIAL.create(client, CREDS, checked(CREDENTIAL, {"type": "fcm", "secret": SERVER_KEY}))
     assert SERVER_KEY not in outs["friendly_name"] and outs["secret"] == SERVER_KEY  # kept only where it belongs
+
+
+@pytest.mark.parametrize("body", ['{"sid": "CR' + "0" * 32 + '", "sandbox": 7}', "not json", "[]"])
+def test_a_create_answered_2xx_but_unreadable_says_it_may_exist(emulator: Emulator, client: TwilioClient,
+                                                                body: str) -> None:
+    emulator.inject(after_processing=True, status=201, body=body, paths=["/v1/Credentials"])
+    with pytest.raises(TwilioError) as failed:
+        CREDENTIAL.create(client, CREDS, checked(CREDENTIAL, {"type": "fcm", "secret": SERVER_KEY}))
+    assert "may have been created all the same" in str(failed.value) and len(emulator.credentials()) == 1
+
+
+def test_adopt_sid_must_go_before_protection_does() -> None:
+    olds = checked(SERVICE, {"friendly_name": "support", "adopt_sid": SID})
+    off = checked(SERVICE, {"friendly_name": "support", "adopt_sid": SID, "deletion_protection": False})
+    [problem] = SERVICE.check_change(olds, off)
+    assert problem.field == "adopt_sid" and "remove it before turning deletion protection off" in problem.reason
+    assert SERVICE.check_change({}, off) == []  # the first up adopts, whatever the protection
+    assert SERVICE.check_change(olds, {**off, "adopt_sid": None}) == []
+
+
+@pytest.mark.parametrize(("field", "reported"), [
+    ("certificate", ""), ("privatekey", ""), ("friendly_name", "friendly_name"), ("sandbox", "sandbox")])
+def test_a_problem_that_may_hold_a_secret_names_no_property_the_engine_would_print(field: str,
+                                                                                    reported: str) -> None:
+    from pulumi_twilio_conversations.core.messages import Problem
+
+    shown = CREDENTIAL.reported(Problem(field, "is wrong"))
+    assert shown.field == reported
+    assert shown.reason == ("is wrong" if reported else f"{field}: is wrong")

@@ -232,3 +232,16 @@ def test_the_keys_of_a_services_links_are_twilios(stack: ScenarioStack, emulator
     stack.up({"support": Resource({"friendly_name": "support-dev", "deletion_protection": False}, kind="Service")})
     links = stack.state["support"].outputs["links"]
     assert links and all(key == key.lower() for key in links)  # participant_conversations, as Twilio spells it
+
+
+@only("dynamic", why="the Python classes")
+@pytest.mark.parametrize("kind", ["Service", "Credential"])
+def test_an_output_given_to_a_misspelt_keyword_is_named(mocks: MockRecorder, kind: str) -> None:
+    import pulumi_twilio_conversations as package
+    from pulumi_twilio_conversations.core.models import SettingsError
+
+    cls = getattr(package, kind)
+    required = {"friendly_name": "support"} if kind == "Service" else {"type": "fcm", "secret": SERVER_KEY}
+    with pytest.raises(SettingsError) as failed:
+        cls("x", **required, deletion_protecton=pulumi.Output.from_input(False))
+    assert "deletion_protecton" in str(failed.value)

@@ -270,8 +270,10 @@ SERVICE = resource_type(
         Deleting a service deletes every conversation, message and participant in it, and nothing brings
         them back, so `deletionProtection` is on unless set false: a destroy or a rename (a new
         `friendlyName` replaces the service, since Twilio cannot rename one) fails before the service is
-        deleted. To let go of a service without deleting it, set `deletionProtection` false with the
-        `retainOnDelete` resource option.
+        deleted. The plugin is not called for a delete at preview, so its destroy fails at the service's
+        own delete, after the engine has reset its settings and perhaps deleted the credentials: add the
+        `protect` resource option too for a destroy refused at preview, deleting nothing. To let go of a
+        service without deleting it, set `deletionProtection` false with the `retainOnDelete` resource option.
         Import one with `pulumi import twilio-conversations:index:Service NAME IS...`."""
     ),
     inputs=Inputs,
