@@ -48,13 +48,13 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, ClassVar, Optional
 
-from pydantic import AfterValidator, StrictBool, StrictStr, ValidationError
+from pydantic import AfterValidator, StrictBool, StrictStr
 
 from .messages import Problem, show
-from .models import In, _check_text, _is_deferred, _OrDeferred, _ResourceInputs, fields_of
+from .models import In, _is_deferred, _OrDeferred, _ResourceInputs, fields_of, name_check
 from .rest import Collection, outputs_of, resource_type
 from .scrub import scrub, server_text
-from .validation import nesting_problem, problems_of
+from .validation import flat_problems
 from .wire import MalformedResponse, WireField, changed_paths
 
 TYPES: tuple[str, ...] = ("apn", "fcm", "gcm")
@@ -111,10 +111,7 @@ def _check_type(value: str) -> str:
                      "it names the push service the credential is for")
 
 
-def _check_name(value: str) -> str:
-    if len(value) > MAX_NAME_LENGTH:
-        raise ValueError(f"is {len(value)} characters long; Twilio's limit is {MAX_NAME_LENGTH}")
-    return _check_text(value)
+_check_name = name_check(MAX_NAME_LENGTH)
 
 
 PushType = Annotated[StrictStr, AfterValidator(_check_type)]
@@ -339,19 +336,8 @@ def validate(values: Mapping[str, Any], require: bool = True) -> tuple[dict[str,
     skips "is required" (for the inputs a read or an import builds). ``problems`` is empty when the
     inputs are good; no Problem quotes a secret.
     """
-    if not isinstance(values, Mapping):
-        return {}, [Problem("", f"the inputs must be an object, got {type(values).__name__}")]
-    too_deep = nesting_problem(values, limit=1, need="a Credential's inputs are strings and a boolean")
-    if too_deep:
-        return {}, [too_deep]
-    known = {k: v for k, v in values.items() if not _is_deferred(v)}
-    problems: list[Problem] = []
-    try:
-        Inputs.model_validate(known)
-    except ValidationError as err:
-        problems.extend(problems_of(err, root=Inputs, hidden=SECRET_FIELDS))
-    failed = {p.field.split(".")[0] for p in problems}
-    problems.extend(rules({k: v for k, v in values.items() if k not in failed}, require, failed))
+    problems = flat_problems(values, Inputs, rules, "a Credential's inputs are strings and a boolean", require,
+                             SECRET_FIELDS)
     if problems:
         return {}, problems
     return {f.path: _or_default(f, values.get(f.path)) for f in FIELDS}, []

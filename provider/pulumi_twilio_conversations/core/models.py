@@ -17,7 +17,7 @@ import inspect
 import os
 import re
 import sys
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import cache
 from typing import Annotated, Any, ClassVar, Optional, TypeVar, Union
 
@@ -101,6 +101,15 @@ def _check_text(value: str) -> str:
             "remove it (it usually comes from a broken copy of an emoji)"
         )
     return value
+
+
+def name_check(limit: int) -> Callable[[str], str]:
+    """A check of a resource's FriendlyName: Twilio's length ``limit``, then the rules of any text."""
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"is {len(value)} characters long; Twilio's limit is {limit}")
+        return _check_text(value)
+    return check
 
 
 def _check_template(value: str) -> str:

@@ -37,12 +37,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Annotated, Any, ClassVar, Optional
 
-from pydantic import AfterValidator, StrictBool, StrictStr, ValidationError
+from pydantic import AfterValidator, StrictBool, StrictStr
 
 from .messages import Problem, UserError, safe_name, show
-from .models import In, _check_text, _is_deferred, _OrDeferred, _ResourceInputs, fields_of
+from .models import In, _is_deferred, _OrDeferred, _ResourceInputs, fields_of, name_check
 from .rest import Collection, outputs_of, resource_type
-from .validation import nesting_problem, problems_of
+from .validation import flat_problems
 from .wire import MalformedResponse, WireField, changed_paths
 
 FIELDS: tuple[WireField, ...] = (WireField("friendly_name", "FriendlyName", str),)
@@ -63,10 +63,7 @@ MAX_NAME_LENGTH = 256
 """Twilio's limit for a service's FriendlyName ("limited to 256 characters")."""
 
 
-def _check_name(value: str) -> str:
-    if len(value) > MAX_NAME_LENGTH:
-        raise ValueError(f"is {len(value)} characters long; Twilio's limit is {MAX_NAME_LENGTH}")
-    return _check_text(value)
+_check_name = name_check(MAX_NAME_LENGTH)
 
 
 ServiceName = Annotated[StrictStr, AfterValidator(_check_name)]
@@ -117,18 +114,7 @@ def rules(values: Mapping[str, Any], require: bool = True, invalid: Iterable[str
 def validate(values: Mapping[str, Any], require: bool = True) -> tuple[dict[str, Any], list[Problem]]:
     """Validate inputs (plain values; deferred ones pass) and return (canonical inputs, problems), like
     ``validation.validate_settings``. ``require=False`` skips "is required"."""
-    if not isinstance(values, Mapping):
-        return {}, [Problem("", f"the inputs must be an object, got {type(values).__name__}")]
-    too_deep = nesting_problem(values, limit=1, need="a Service's inputs are strings and a boolean")
-    if too_deep:
-        return {}, [too_deep]
-    problems: list[Problem] = []
-    try:
-        Inputs.model_validate({k: v for k, v in values.items() if not _is_deferred(v)})
-    except ValidationError as err:
-        problems.extend(problems_of(err, root=Inputs))
-    failed = {p.field.split(".")[0] for p in problems}
-    problems.extend(rules(values, require, failed))
+    problems = flat_problems(values, Inputs, rules, "a Service's inputs are strings and a boolean", require)
     if problems:
         return {}, problems
     inputs: dict[str, Any] = {f.path: f.default if values.get(f.path) is None else values[f.path] for f in FIELDS}

@@ -10,7 +10,7 @@ Example::
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Optional
 
 from pydantic import BaseModel, ValidationError
@@ -197,3 +197,26 @@ def _overlay_deferred(plain: dict[str, Any], original: Any) -> dict[str, Any]:
         elif isinstance(value, (Mapping, BaseModel)) and isinstance(plain.get(key), dict):
             _overlay_deferred(plain[key], value)
     return plain
+
+
+def flat_problems(
+    values: Any, model: type[BaseModel], rules: Callable[[Mapping[str, Any], bool, Iterable[str]], list[Problem]],
+    need: str, require: bool = True, hidden: frozenset[str] = frozenset(),
+) -> list[Problem]:
+    """The problems of a flat resource's inputs (a Service's, a Credential's): an object of scalars, each
+    field checked by ``model`` (deferred values pass, to be checked once known), then the resource's
+    ``rules`` across fields on the values whose own check passed. ``need`` says what the inputs are, for
+    one nested too deep; ``hidden``: secret fields, whose values no problem quotes."""
+    if not isinstance(values, Mapping):
+        return [Problem("", f"the inputs must be an object, got {type(values).__name__}")]
+    too_deep = nesting_problem(values, limit=1, need=need)
+    if too_deep:
+        return [too_deep]
+    problems: list[Problem] = []
+    try:
+        model.model_validate({k: v for k, v in values.items() if not _is_deferred(v)})
+    except ValidationError as err:
+        problems.extend(problems_of(err, root=model, hidden=hidden))
+    failed = {p.field.split(".")[0] for p in problems}
+    problems.extend(rules({k: v for k, v in values.items() if k not in failed}, require, failed))
+    return problems
