@@ -40,3 +40,22 @@ PUBLIC_KEY = _KEY.public_key().public_bytes(serialization.Encoding.PEM,
 SERVER_KEY = "AAAAexample:APA91bHun4MxP5egoKMwt2KZFBaFUH-1RYqx"
 SERVICE_ACCOUNT = '{\n  "type": "service_account",\n  "project_id": "example"\n}\n'  # FCM v1 JSON, newline at the end
 APN = {"type": "apn", "certificate": CERT, "private_key": RSA_KEY}
+
+
+def credential_texts(values: dict[str, Any]) -> list[str]:
+    """Every text a user may see for a Credential's inputs: each Problem, the model's error, its traceback,
+    or the model's repr and str when it is valid (the secrets suites scan them)."""
+    import traceback
+
+    from pulumi_twilio_conversations.core.credential import Inputs, validate
+    from pulumi_twilio_conversations.core.models import SettingsError
+
+    _, problems = validate(values)
+    texts = [f"{p.field} {p.reason}" for p in problems]
+    try:
+        model = Inputs(**values)
+    except SettingsError as err:
+        texts += [str(err), repr(err), "".join(traceback.format_exception(err))]
+    else:
+        texts += [repr(model), str(model)]
+    return texts

@@ -24,6 +24,7 @@ from pem import (
     RSA_KEY,
     SERVER_KEY,
     SERVICE_ACCOUNT,
+    credential_texts,
 )
 from pulumi.output import Unknown
 
@@ -462,18 +463,7 @@ _SHAPES: list[Callable[[str], Any]] = [
 ]
 
 
-def _texts(values: dict[str, Any]) -> list[str]:
-    """Every text a user may see for these inputs: each Problem, the model's error, its traceback, or the
-    model's repr and str when it is valid."""
-    _, problems = validate(values)
-    texts = [f"{p.field} {p.reason}" for p in problems]
-    try:
-        model = Inputs(**values)
-    except SettingsError as err:
-        texts += [str(err), repr(err), "".join(traceback.format_exception(err))]
-    else:
-        texts += [repr(model), str(model)]
-    return texts
+_texts = credential_texts
 
 
 @settings(max_examples=300, deadline=None)

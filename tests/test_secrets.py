@@ -37,14 +37,14 @@ from cryptography.x509.oid import NameOID
 from google.protobuf import struct_pb2
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-from pem import CERT, RSA_KEY, SERVER_KEY
+from pem import CERT, RSA_KEY, SERVER_KEY, credential_texts
 from pulumi.runtime.mocks import MockMonitor
 
 from pulumi_twilio_conversations import Credential
 from pulumi_twilio_conversations import emulator as emulator_module
 from pulumi_twilio_conversations.core import credential as credential_module
 from pulumi_twilio_conversations.core import messages, models, validation
-from pulumi_twilio_conversations.core.credential import MAX_SECRET_LENGTH, SECRET_FIELDS, Inputs, validate
+from pulumi_twilio_conversations.core.credential import MAX_SECRET_LENGTH, SECRET_FIELDS, validate
 from pulumi_twilio_conversations.core.models import SettingsError
 from pulumi_twilio_conversations.dynamic import resource as dynamic_resource
 from pulumi_twilio_conversations.dynamic import resources as dynamic_resources
@@ -660,14 +660,8 @@ PLACES = st.sampled_from([("apn", "certificate"), ("apn", "private_key"), ("fcm"
 def _program_texts(values: dict[str, Any]) -> list[str]:
     """Every text a program's author may see for these inputs: each Problem, the model's error and its
     traceback (or its repr and str when valid), and the dynamic Credential's error."""
+    texts = credential_texts(values)
     _, problems = validate(values)
-    texts = [f"{p.field} {p.reason}" for p in problems]
-    try:
-        model = Inputs(**values)
-    except SettingsError as err:
-        texts += [str(err), repr(err), "".join(traceback.format_exception(err))]
-    else:
-        texts += [repr(model), str(model)]
     if problems:  # the class checks plain values before it registers anything
         with pytest.raises(SettingsError) as refused:
             Credential("hostile", **values)
