@@ -467,6 +467,8 @@ TS_CACHE = REPO / "tests" / ".cache" / "typescript"
 def _ts_type(prop: dict[str, Any], ns: str, suffix: str) -> str:
     if "$ref" in prop:
         return f"{ns}.{prop['$ref'].rsplit(':', 1)[1]}{suffix}"
+    if prop["type"] == "object" and "additionalProperties" in prop:  # a map: {[key: string]: T}, as codegen writes it
+        return f"{{[key: string]: {_ts_type(prop['additionalProperties'], ns, suffix)}}}"
     return _TS_TYPES[prop["type"]]
 
 
