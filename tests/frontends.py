@@ -29,7 +29,15 @@ from typing import Any, Literal, Optional, Protocol, Union
 import pytest
 
 from pulumi_twilio_conversations.dynamic.resource import _as_input
-from pulumi_twilio_conversations.native.schema import ENV_NAMESPACE, PACKAGE, camel_tree, snake_tree, to_camel, to_snake
+from pulumi_twilio_conversations.native.schema import (
+    ENV_NAMESPACE,
+    PACKAGE,
+    camel_tree,
+    schema_word,
+    snake_tree,
+    to_camel,
+    to_snake,
+)
 
 import harness
 import native_harness
@@ -158,8 +166,16 @@ class FrontEnd:
         return NativeScenarioStack(server)
 
 
+def _schema_tree(tree: Any) -> Any:
+    """Every key in schema names as the plugin writes its properties (schema.py schema_word): a field's name
+    in camelCase, a map output's keys (a Service's ``links``) as they are, as snake_tree leaves them."""
+    if isinstance(tree, Mapping):
+        return {schema_word(k) if isinstance(k, str) else k: _schema_tree(v) for k, v in tree.items()}
+    return tree
+
+
 def _to_native(entry: StateEntry) -> Entry:
-    return replace(entry, inputs=camel_tree(entry.inputs), outputs=camel_tree(entry.outputs),
+    return replace(entry, inputs=_schema_tree(entry.inputs), outputs=_schema_tree(entry.outputs),
                    secrets=frozenset(to_camel(k) for k in entry.secrets),
                    secret_inputs=frozenset(to_camel(k) for k in entry.secret_inputs),
                    additional_secret_outputs=tuple(to_camel(k) for k in entry.additional_secret_outputs))
