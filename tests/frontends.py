@@ -10,9 +10,9 @@ named by the ``front_end`` fixture:
   names, state and outputs come back in the core's names, through schema.py's mapping (the only one);
 - what the provider *says* to a user (check failures, plans' ``[diff: ...]``, error messages) is left
   in its own words: a scenario spells what it expects with ``FrontEnd.path`` and ``FrontEnd.key``;
-- a program's ``Resource(kind=..., protect=...)`` and its ``Ref(name, key)`` (key in the core's names) mean
-  the same on both; the engine's messages (``EngineError``) name each front end's URN
-  (``FrontEnd.urn``).
+- a program's ``Resource(kind=..., protect=..., delete_before_replace=...)`` and its ``Ref(name, key)`` (key in
+  the core's names) mean the same on both, as do ``up(..., replace=[name])`` and the state's ``taint``; the
+  engine's messages (``EngineError``) name each front end's URN (``FrontEnd.urn``).
 
 Test modules opt in with ``pytestmark = both``; a scenario of one front end only says why with
 ``only("dynamic", why=...)`` (conftest.py's pytest_generate_tests reads the marker).
@@ -20,7 +20,7 @@ Test modules opt in with ``pytestmark = both``; a scenario of one front end only
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,7 +29,15 @@ from typing import Any, Literal, Optional, Protocol, Union
 import pytest
 
 from pulumi_twilio_conversations.dynamic.resource import _as_input
-from pulumi_twilio_conversations.native.schema import ENV_NAMESPACE, PACKAGE, camel_tree, snake_tree, to_camel, to_snake
+from pulumi_twilio_conversations.native.schema import (
+    ENV_NAMESPACE,
+    PACKAGE,
+    camel_tree,
+    schema_word,
+    snake_tree,
+    to_camel,
+    to_snake,
+)
 
 import harness
 import native_harness
@@ -70,9 +78,9 @@ class ScenarioStack(Protocol):
     @property
     def server(self) -> Server: ...
 
-    def preview(self, program: Mapping[str, Any], refresh: bool = False) -> Plan: ...
+    def preview(self, program: Mapping[str, Any], refresh: bool = False, replace: Sequence[str] = ()) -> Plan: ...
 
-    def up(self, program: Mapping[str, Any], refresh: bool = False) -> Plan: ...
+    def up(self, program: Mapping[str, Any], refresh: bool = False, replace: Sequence[str] = ()) -> Plan: ...
 
     def refresh(self) -> dict[str, str]: ...
 
@@ -158,18 +166,30 @@ class FrontEnd:
         return NativeScenarioStack(server)
 
 
+def _schema_tree(tree: Any) -> Any:
+    """Every key in schema names as the plugin writes its properties (schema.py schema_word): a field's name
+    in camelCase, a map output's keys (a Service's ``links``) as they are, as snake_tree leaves them."""
+    if isinstance(tree, Mapping):
+        return {schema_word(k) if isinstance(k, str) else k: _schema_tree(v) for k, v in tree.items()}
+    return tree
+
+
 def _to_native(entry: StateEntry) -> Entry:
-    return replace(entry, inputs=camel_tree(entry.inputs), outputs=camel_tree(entry.outputs),
+    return replace(entry, inputs=_schema_tree(entry.inputs), outputs=_schema_tree(entry.outputs),
                    secrets=frozenset(to_camel(k) for k in entry.secrets),
                    secret_inputs=frozenset(to_camel(k) for k in entry.secret_inputs),
-                   additional_secret_outputs=tuple(to_camel(k) for k in entry.additional_secret_outputs))
+                   additional_secret_outputs=tuple(to_camel(k) for k in entry.additional_secret_outputs),
+                   property_dependencies={to_camel(k): v for k, v in entry.property_dependencies.items()},
+                   pending_deletes=tuple(_to_native(e) for e in entry.pending_deletes))
 
 
 def _from_native(entry: Entry) -> StateEntry:
     return replace(entry, inputs=snake_tree(entry.inputs), outputs=snake_tree(entry.outputs),
                    secrets=frozenset(to_snake(k) for k in entry.secrets),
                    secret_inputs=frozenset(to_snake(k) for k in entry.secret_inputs),
-                   additional_secret_outputs=tuple(to_snake(k) for k in entry.additional_secret_outputs))
+                   additional_secret_outputs=tuple(to_snake(k) for k in entry.additional_secret_outputs),
+                   property_dependencies={to_snake(k): v for k, v in entry.property_dependencies.items()},
+                   pending_deletes=tuple(_from_native(e) for e in entry.pending_deletes))
 
 
 def _native_resource(res: Union[Resource, Mapping[str, Any]]) -> native_harness.Resource:
@@ -183,7 +203,7 @@ def _native_resource(res: Union[Resource, Mapping[str, Any]]) -> native_harness.
     return native_harness.Resource(
         camel_tree(props), ignore_changes=tuple(to_camel(p) for p in res.ignore_changes),
         secrets=frozenset(to_camel(k) for k in res.secrets), retain_on_delete=res.retain_on_delete,
-        kind=res.kind, protect=res.protect,
+        kind=res.kind, protect=res.protect, delete_before_replace=res.delete_before_replace,
         additional_secret_outputs=tuple(to_camel(k) for k in res.additional_secret_outputs))
 
 
@@ -192,7 +212,7 @@ def _plan(native: native_harness.Plan) -> Plan:
     the detailed diff's paths (``newMessage.sound``), sorted like harness.display_diff's; inputs in the
     core's names."""
     return Plan(dict(native.steps), dict(native.display), {k: sorted(v) for k, v in native.detail.items()},
-                {k: snake_tree(v) for k, v in native.inputs.items()})
+                {k: snake_tree(v) for k, v in native.inputs.items()}, list(native.deleted_first))
 
 
 @contextmanager
@@ -232,13 +252,13 @@ class NativeScenarioStack:
     def _program(self, program: Mapping[str, Any]) -> dict[str, native_harness.Resource]:
         return {name: _native_resource(res) for name, res in program.items()}
 
-    def preview(self, program: Mapping[str, Any], refresh: bool = False) -> Plan:
+    def preview(self, program: Mapping[str, Any], refresh: bool = False, replace: Sequence[str] = ()) -> Plan:
         with self._synced() as native, _plans_in_core_names():
-            return _plan(native.preview(self._program(program), refresh=refresh))
+            return _plan(native.preview(self._program(program), refresh=refresh, replace=replace))
 
-    def up(self, program: Mapping[str, Any], refresh: bool = False) -> Plan:
+    def up(self, program: Mapping[str, Any], refresh: bool = False, replace: Sequence[str] = ()) -> Plan:
         with self._synced() as native, _plans_in_core_names():
-            return _plan(native.up(self._program(program), refresh=refresh))
+            return _plan(native.up(self._program(program), refresh=refresh, replace=replace))
 
     def refresh(self) -> dict[str, str]:
         with self._synced() as native:

@@ -9,7 +9,8 @@ of its own over a ``Checkpoint`` (the state file), configuring the provider per 
 does: what examples/runner.py drives through Pulumi's Automation API.
 
 A program maps names to resources (``Resource``, or its props alone), of several types (``kind``), which
-may take each other's outputs (``Ref``) and carry the ``protect`` option (see PROTECT).
+may take each other's outputs (``Ref``) and carry the ``protect`` option (see PROTECT). ``up`` and ``preview``
+take ``replace`` (``--replace``); replaces create first or delete first as the engine orders them (REPLACE).
 
 Secrets are kept as the engine keeps them, per top-level key: what a provider's answer marks
 (``unmarshal``), what the program marks or names in ``additional_secret_outputs`` (``checked_secrets``,
@@ -37,7 +38,7 @@ import sys
 import threading
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -452,6 +453,27 @@ class StateEntry:
     additional_secret_outputs: tuple[str, ...] = ()
     """Stored from the program's option at each step (the state's ``additionalSecretOutputs``, step_generator.go
     ``AdditionalSecretOutputs: goal.AdditionalSecretOutputs``); a refresh applies the stored ones."""
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per top-level input, the resources (names) its value referenced at the last up (``property_dependencies``):
+    the state's ``propertyDependencies`` (the Python SDK sends one list per input, sdk/python/lib/pulumi/runtime/
+    resource.py). A delete-before-replace reads them to find the dependents it deletes first (REPLACE)."""
+    taint: bool = False
+    """``pulumi state taint``: the next up replaces it as ``--replace`` does (REPLACE); the replacement is not
+    tainted."""
+    pending_replacement: bool = False
+    """Deleted by a delete-before-replace whose replacement was not created: the state's ``pendingReplacement``,
+    set only once the Delete succeeded (step.go DeleteStep.Apply)."""
+    pending_deletes: tuple[StateEntry, ...] = ()
+    """Older states of this resource, kept in the state with ``delete: true``: the old half of a replace whose
+    delete failed (step.go CreateStep.Apply marks the old state ``Delete`` once the replacement is created).
+    Every later up or destroy deletes them again, at its end (REPLACE)."""
+
+
+def property_dependencies(props: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The resources each top-level input references (``Ref``), for the inputs that reference any: what the
+    Python SDK registers as ``propertyDependencies`` (runtime/resource.py prepare_resource gathers each
+    input's dependencies under its key)."""
+    return {key: refs for key, value in props.items() if (refs := refs_in(value))}
 
 
 D = TypeVar("D")
@@ -469,6 +491,10 @@ class PlanBase(Generic[D]):
     """Per resource, the inputs its step goes on with (Check's answer, without ``__provider``): what a
     preview shows for a create, an unknown value (``Unknown()``) printed as ``output<string>``
     (sdk/go/common/resource/properties.go String)."""
+    deleted_first: list[str] = field(default_factory=list)
+    """The resources whose old state a replace deletes before it creates the new one, in the order deleted:
+    each delete-before-replace's dependents, then the resource itself (the CLI's ``delete-replaced`` rows,
+    step_generator.go continueStepsFromDiff; see REPLACE). A replace not listed creates first."""
 
     @property
     def changes(self) -> dict[str, str]:
@@ -508,6 +534,9 @@ class Resource:
     its ``__provider``, ``<kind>Provider``)."""
     protect: bool = False
     """``ResourceOptions(protect=True)``: see PROTECT."""
+    delete_before_replace: Optional[bool] = None
+    """``ResourceOptions(delete_before_replace=...)``: when set, it overrides what the provider's Diff asked for
+    (REPLACE); None leaves it to the provider (the SDK sends ``deleteBeforeReplaceDefined`` false)."""
 
     def inputs(self) -> dict[str, Any]:
         props = {k: _as_input(v) for k, v in self.props.items() if v is not None}
@@ -652,6 +681,73 @@ def replace_protected_message(urn_: str) -> str:
             "from the resource in your Pulumi program and run `pulumi up`")
 
 
+# REPLACE: how the engine replaces a resource (pulumi/pulumi v3.259, pkg/resource/deploy):
+# - ``pulumi up --replace URN`` / ``pulumi preview --replace URN`` (pkg/cmd/pulumi/operations/up.go, preview.go:
+#   ``ReplaceTargets``) and a tainted state (``pulumi state taint``) make a targeted replace (step_generator.go
+#   isTargetedReplace). A target that is not in the state fails the run before the program runs
+#   (deployment_executor.go checkTargets).
+# - A targeted replace checks the program's inputs with no olds (step_generator.go continueStepsFromImport:
+#   "if the resource has been targeted for replacement, ignore its old state") and calls no Diff: the engine
+#   makes the diff itself, a replace blaming ``id`` (step_generator.go diff), which asks for no
+#   delete-before-replace; nor is Check called again (continueStepsFromDiff: "if we're performing a targeted
+#   replace, we already have the correct inputs"). The protect rule applies as to any replace (PROTECT).
+# - Whether a replace deletes first: what the Diff answered (``deleteBeforeReplace``), unless the program sets
+#   the ``deleteBeforeReplace`` option, which wins (continueStepsFromDiff; ``deletes_first``).
+# - Create before delete (the default): the replacement is created in the resource's step (step.go
+#   CreateStep.Apply then marks the old state ``Delete``), the old one deleted with the run's other deletes at
+#   its end, dependents first (GenerateDeletes, ScheduleDeletes). A failed delete leaves the old state in the
+#   state with ``delete: true`` (``StateEntry.pending_deletes``), and every later run deletes it again, at its
+#   end (GenerateDeletes: ``res.Delete`` -> DeleteReplacementStep, which skips the protect check).
+# - Delete before replace (continueStepsFromDiff, one chain of steps): first the dependents that a new id would
+#   replace (calculateDependentReplacements: each later resource of the state that depends on it, directly or
+#   not, and has not registered yet in this run, whose inputs reference one being replaced: those inputs made
+#   unknown, the provider's Diff says whether that replaces it), deleted last-first, a protected one failing
+#   the run before anything is deleted; then the resource itself; then its create. A failed step stops the
+#   chain and cancels the run (step_executor.go executeChain, cancelDueToError): nothing is created. A dependent
+#   deleted so is left ``pendingReplacement`` (step.go DeleteStep.Apply sets it once Delete succeeded), the
+#   resource whose Delete failed as it was. A dependent deleted so registers later in the run as a replacement:
+#   checked with no olds, no Diff, no delete (continueStepsFromImport, "Case 1: recreating").
+# - A resource left ``pendingReplacement``: a refresh does not read it (step.go RefreshStep.Apply); a destroy,
+#   or its removal from the program, drops it from the state with no Delete (GenerateDeletes:
+#   RemovePendingReplaceStep). A later up or preview with it still in the program is not modelled: the harness
+#   raises NotImplementedError. Pending deletes are not refreshed by the harness.
+
+
+def deletes_first(diff_says: bool, option: Optional[bool]) -> bool:
+    """Whether a replace deletes the old resource before creating the new one: the provider's Diff answer,
+    unless the program's ``deleteBeforeReplace`` option is set (step_generator.go continueStepsFromDiff:
+    "The user can override the provider's decision")."""
+    return diff_says if option is None else option
+
+
+def dependent_replace_protected_message(dependent_urn: str, urn_: str) -> str:
+    """step_generator.go continueStepsFromDiff: a protected dependent of a delete-before-replace."""
+    return (f'unable to replace resource "{dependent_urn}" as part of replacing "{urn_}" '
+            "as it is currently marked for protection. To unprotect the resource, remove the `protect` flag from "
+            "the resource in your Pulumi program and run `pulumi up`, or use the command:\n"
+            f"`pulumi state unprotect '{dependent_urn}'`")
+
+
+def target_not_found_message(urn_: str) -> str:
+    """deployment_executor.go checkTargets, a ``--replace`` URN not in the state (sdk/go/common/diag/errors.go
+    2011, the message for a URN without a ``$``)."""
+    return f"Target '{urn_}' could not be found in the stack. Did you forget to escape $ in your shell?"
+
+
+def replaces_in(diff: Any) -> bool:
+    """Whether a provider's DiffResponse is a replace (pkg/resource/plugin/provider.go DiffResult.Replace: a
+    replace kind in the detailed diff, or any replace key)."""
+    replace_kinds = {provider_pb2.PropertyDiff.ADD_REPLACE, provider_pb2.PropertyDiff.DELETE_REPLACE,
+                     provider_pb2.PropertyDiff.UPDATE_REPLACE}
+    return bool(list(diff.replaces)) or any(d.kind in replace_kinds for d in diff.detailedDiff.values())
+
+
+def engine_replace_diff() -> Any:
+    """The diff the engine makes itself for a targeted replace (step_generator.go diff: ``ReplaceKeys: ["id"]``,
+    no detailed diff, no delete-before-replace) or for a dependent it deleted first."""
+    return provider_pb2.DiffResponse(changes=provider_pb2.DiffResponse.DIFF_SOME, replaces=["id"])
+
+
 class EngineError(Exception):
     """The engine failed the operation (the CLI prints each message as an ``error:``), once the steps it
     could run had run. ``plan``: what the preview or up did until then."""
@@ -734,6 +830,9 @@ class ProgramResource(Protocol):
     @property
     def additional_secret_outputs(self) -> tuple[str, ...]: ...
 
+    @property
+    def delete_before_replace(self) -> Optional[bool]: ...
+
 
 R = TypeVar("R", bound=ProgramResource)
 P = TypeVar("P", bound=PlanBase[Any])
@@ -749,8 +848,13 @@ class _Run(Generic[P]):
     outputs: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     """Per resource whose step is done, its outputs, for the Refs to it."""
     replaced: list[tuple[str, StateEntry]] = field(default_factory=list)
+    """The old states of the replacements created first, deleted at the end."""
     errors: list[str] = field(default_factory=list)
     """The engine's errors that let the operation go on, and fail it at the end."""
+    targets: frozenset[str] = frozenset()
+    """``--replace``: the resources (names) to replace whatever their diff (REPLACE)."""
+    recreating: set[str] = field(default_factory=set)
+    """Dependents a delete-before-replace deleted first, to be created again when they register (REPLACE)."""
 
 
 class StackDriver(ABC, Generic[R, P]):
@@ -791,10 +895,12 @@ class StackDriver(ABC, Generic[R, P]):
         """Record in the plan what the CLI shows for an update or replace: ``checked`` the inputs the step
         goes on with, ``diff`` the provider's DiffResponse."""
 
-    def _plan_one(self, name: str, res: R,
-                  old: Optional[StateEntry]) -> tuple[str, dict[str, Any], frozenset[str], Any]:
+    def _plan_one(self, name: str, res: R, old: Optional[StateEntry],
+                  fresh: bool = False) -> tuple[str, dict[str, Any], frozenset[str], Any]:
         """The step for one resource, the inputs it goes on with and their secret keys (``checked_secrets``),
-        and the provider's Diff answer (None for a create)."""
+        and the provider's Diff answer (None for a create). ``fresh``: a replace whatever the diff, checked with
+        no olds and no Diff called, the engine's own diff standing in (a targeted replace, or a dependent a
+        delete-before-replace deleted first: REPLACE)."""
         p, urn_ = self._provider, self._urn(name, res.kind)
         if res.secrets and p.accept_secrets:
             raise AssertionError("the harness models only a provider answering acceptSecrets=False")
@@ -806,6 +912,8 @@ class StackDriver(ABC, Generic[R, P]):
 
         if old is None:
             return ("create", *check({}, news), None)
+        if fresh:
+            return ("replace", *check({}, news), engine_replace_diff())
         # step_generator.go continueStepsFromImport: the engine applies processIgnoreChanges first, then
         # Check(olds=old inputs); the paths also go to Diff and Update.
         checked, secret_inputs = check(old.inputs, apply_ignore_changes(news, old.inputs, res.ignore_changes))
@@ -815,7 +923,7 @@ class StackDriver(ABC, Generic[R, P]):
             return "same", checked, secret_inputs, diff
         if diff.changes != provider_pb2.DiffResponse.DIFF_SOME:
             raise AssertionError(f"the provider must always answer an explicit diff, got {diff.changes}")
-        if list(diff.replaces):
+        if replaces_in(diff):
             # continueStepsFromDiff: on a replace, Check again with no olds and the program's raw inputs.
             return ("replace", *check({}, news), diff)
         return "update", checked, secret_inputs, diff
@@ -836,18 +944,30 @@ class StackDriver(ABC, Generic[R, P]):
         res = self._resolved(run, program_res)
         dependencies = refs_in(program_res.props)
         old = run.state.get(name)
-        step, checked, secret_inputs, diff = self._plan_one(name, res, old)
+        with self._lock:
+            recreating = name in run.recreating
+        if old is not None and old.pending_replacement and not recreating:
+            raise NotImplementedError(
+                f"{name!r} is pending replacement (a delete-before-replace deleted it, then failed): what the "
+                "engine's next run does with it is not modelled by the harness (see REPLACE)")
+        targeted = old is not None and (name in run.targets or old.taint)  # step_generator.go isTargetedReplace
+        step, checked, secret_inputs, diff = self._plan_one(name, res, old, fresh=recreating or targeted)
         with self._lock:
             run.plan.steps[name] = step
             run.plan.inputs[name] = _strip(checked)
             if step in ("update", "replace") and old is not None:
                 self._show(run.plan, name, old, checked, diff)
-        if step == "replace" and old is not None and old.protect and res.protect:  # PROTECT
-            message = replace_protected_message(self._urn(name, res.kind))
-            if run.apply:
-                raise EngineError([message], run.plan)
-            with self._lock:
-                run.errors.append(message)
+        first = False  # a delete-before-replace (REPLACE)
+        if step == "replace" and old is not None and not recreating:
+            if old.protect and res.protect:  # PROTECT
+                message = replace_protected_message(self._urn(name, res.kind))
+                if run.apply:
+                    raise EngineError([message], run.plan)
+                with self._lock:
+                    run.errors.append(message)
+            first = deletes_first(diff.deleteBeforeReplace, res.delete_before_replace)
+            if first:
+                self._delete_first(run, name, old)
         if not run.apply:
             # A preview's outputs: a same step's are the stored ones (step.go SameStep.Apply); a create's,
             # update's or replace's are its inputs, as neither provider supports previews (Configure answers
@@ -861,6 +981,7 @@ class StackDriver(ABC, Generic[R, P]):
             # A same step stores the program's options and dependencies, and the old outputs (step.go
             # SameStep.Apply: ``s.new.Outputs = s.old.Outputs``), secrets marked as stored_secrets says.
             old.retain_on_delete, old.protect, old.dependencies = res.retain_on_delete, res.protect, dependencies
+            old.property_dependencies = property_dependencies(program_res.props)
             old.secret_inputs, old.additional_secret_outputs = secret_inputs, additional
             old.secrets = stored_secrets(old.outputs, old.secrets, secret_inputs, additional)
             with self._lock:
@@ -875,12 +996,64 @@ class StackDriver(ABC, Generic[R, P]):
                                                         old.inputs, res.ignore_changes)
         new = StateEntry(id_, checked, outs, stored_secrets(outs, marked, secret_inputs, additional),
                          res.retain_on_delete, kind=res.kind, protect=res.protect, dependencies=dependencies,
-                         secret_inputs=secret_inputs, additional_secret_outputs=additional)
+                         secret_inputs=secret_inputs, additional_secret_outputs=additional,
+                         property_dependencies=property_dependencies(program_res.props),
+                         pending_deletes=old.pending_deletes if old is not None else ())
         with self._lock:
             run.state[name] = new
             run.outputs[name] = outs
-            if step == "replace" and old is not None:
+            if step == "replace" and old is not None and not first and not recreating:
                 run.replaced.append((name, old))
+
+    def _delete_first(self, run: _Run[P], name: str, old: StateEntry) -> None:
+        """The deletes a delete-before-replace of ``name`` makes before its create (REPLACE): the dependents a
+        new id would replace, last first, then the resource itself. A preview only plans them. A provider's
+        error stops the run here (ProviderError), before anything is created."""
+        urn_ = self._urn(name, old.kind)
+        for dependent in reversed(self._dependent_replacements(run, name)):
+            entry = run.state[dependent]
+            with self._lock:
+                if dependent in run.recreating:  # "already deleted ... due to some other DBR"
+                    continue
+                if entry.protect:  # a bail in a preview as well
+                    message = dependent_replace_protected_message(self._urn(dependent, entry.kind), urn_)
+                    raise EngineError([*run.errors, message], run.plan)
+                run.plan.steps[dependent] = "replace"
+                run.plan.deleted_first.append(dependent)
+                run.recreating.add(dependent)
+            if run.apply:
+                self._delete(dependent, entry)
+                entry.pending_replacement = True
+        with self._lock:
+            run.plan.deleted_first.append(name)
+        if run.apply:
+            self._delete(name, old)
+            old.pending_replacement = True  # until its create succeeds (NewDeleteReplacementStep pendingReplace)
+
+    def _dependent_replacements(self, run: _Run[P], name: str) -> list[str]:
+        """step_generator.go calculateDependentReplacements: the resources of the state after ``name`` that
+        depend on it, directly or through each other (graph.DependencyGraph DependingOn), leaving out those
+        already registered in this run, and of those, in state order, each whose inputs reference ``name`` or
+        one found before: its Diff, with those inputs unknown, says whether it would be replaced."""
+        with self._lock:
+            registered = set(run.plan.steps)
+        names = list(run.state)
+        depending, replacing, found = {name}, {name}, []
+        for candidate in names[names.index(name) + 1:]:
+            entry = run.state[candidate]
+            if candidate in registered or not set(entry.dependencies) & depending:
+                continue
+            depending.add(candidate)
+            hit = {key for key in entry.inputs if set(entry.property_dependencies.get(key, ())) & replacing}
+            if not hit:  # no input may change: a new id does not replace it
+                continue
+            unknown = {k: Unknown() if k in hit else v for k, v in entry.inputs.items()}  # type: ignore[no-untyped-call]
+            diff = self._provider.diff(self._urn(candidate, entry.kind), entry.id, entry.outputs, unknown,
+                                       entry.inputs)
+            if replaces_in(diff):
+                found.append(candidate)
+                replacing.add(candidate)
+        return found
 
     @staticmethod
     def _after(dependencies: list[futures.Future[None]], step: Callable[[], None]) -> None:
@@ -889,7 +1062,8 @@ class StackDriver(ABC, Generic[R, P]):
             dependency.result()
         step()
 
-    def _run(self, program: Mapping[str, Any], apply: bool, refresh: bool, parallel: Optional[int]) -> P:
+    def _run(self, program: Mapping[str, Any], apply: bool, refresh: bool, parallel: Optional[int],
+             replace: Sequence[str] = ()) -> P:
         """One ``pulumi up`` (apply) or ``pulumi preview``. A preview works on a copy of the state and
         never saves it (pkg/backend/diy/backend.go apply: no snapshot manager for a dry run).
 
@@ -901,13 +1075,21 @@ class StackDriver(ABC, Generic[R, P]):
         have run, and a step whose dependency failed makes no call. Submitted in dependency order to a
         first-in first-out pool, a step only waits for steps already started: no deadlock.
 
+        ``replace``: the names given to ``--replace`` (REPLACE); one not in the state fails the run first.
         The errors the engine goes on after (PROTECT) fail the run at the end (``EngineError``).
         """
+        if isinstance(replace, str):
+            raise TypeError(f"replace takes a list of resource names, such as replace=[{replace!r}]")
         state = self.state if apply else copy.deepcopy(self.state)
         if refresh:
             self._refresh(state)
-        run = _Run(state, self._new_plan(), apply)
+        run = _Run(state, self._new_plan(), apply, targets=frozenset(replace))
         resources = {name: self._resource(value) for name, value in program.items()}
+        missing = [name for name in dict.fromkeys(replace) if name not in state]
+        if missing:  # deployment_executor.go checkTargets, before the program runs
+            raise EngineError([target_not_found_message(
+                self._urn(name, resources[name].kind if name in resources else DEFAULT_KIND)) for name in missing],
+                run.plan)
         order = dependency_order({name: refs_in(res.props) for name, res in resources.items()})
         if parallel is None:
             for name in order:
@@ -921,8 +1103,10 @@ class StackDriver(ABC, Generic[R, P]):
                 for job in jobs.values():
                     job.result()
         # Deletes come after every create and update (step_generator.go GenerateDeletes, run from
-        # performPostSteps): the replaced resources and those gone from the program, in one schedule.
-        gone = [(n, entry, False) for n, entry in state.items() if n not in resources]
+        # performPostSteps): the replaced resources and those gone from the program, in one schedule (and the
+        # pending deletes of earlier runs, see _delete_all). A dependent a delete-before-replace deleted is
+        # not deleted again ("Planner is deleting pending-delete urn ... already been deleted").
+        gone = [(n, entry, False) for n, entry in state.items() if n not in resources and n not in run.recreating]
         for name, _, _ in gone:
             run.plan.steps[name] = "delete"
         self._delete_all(run, [(n, old, True) for n, old in run.replaced] + gone)
@@ -931,40 +1115,68 @@ class StackDriver(ABC, Generic[R, P]):
         return run.plan
 
     def _delete_all(self, run: _Run[P], condemned: list[tuple[str, StateEntry, bool]]) -> None:
-        """The delete steps of a run (``(name, old state, replacing)``), in the engine's rounds
-        (``delete_antichains``; the engine runs each round in parallel, the harness one step at a time).
+        """The delete steps of a run (``(name, old state, replacing)``), and the state's pending deletes (each
+        a replacing delete, GenerateDeletes), in the engine's rounds (``delete_antichains``; the engine runs
+        each round in parallel, the harness one step at a time, a resource's pending deletes before it). Every
+        state of a name goes in that name's round: a dependent's graph edge reaches each of them
+        (graph.DependencyGraph DependenciesOf takes every earlier state of the URN).
+
         A protected resource's delete is refused and the resources it depends on are left alone; the
-        others go on (PROTECT). A provider's error stops the run."""
-        entries = {name: (entry, replacing) for name, entry, replacing in condemned}
+        others go on (PROTECT). A provider's error stops the run; a replaced state whose delete failed stays
+        in the state as a pending delete (REPLACE). A state pending replacement is dropped without a Delete
+        (RemovePendingReplaceStep)."""
+        units: dict[str, list[tuple[StateEntry, str]]] = {}
+        for name, entry, replacing in condemned:
+            units.setdefault(name, []).append((entry, "replaced" if replacing else "delete"))
+        for name, live in run.state.items():
+            if live.pending_deletes:
+                units[name] = [(pending, "pending") for pending in live.pending_deletes] + units.get(name, [])
         graph = {name: entry.dependencies for name, entry in run.state.items()}
-        graph.update({name: entry.dependencies for name, (entry, _) in entries.items()})
+        graph.update({name: entry.dependencies for name, entry, _ in condemned})
         skipped: set[str] = set()
-        for round_ in delete_antichains({name: entry.dependencies for name, (entry, _) in entries.items()}):
+        schedule = {name: tuple(dict.fromkeys(d for entry, _ in unit for d in entry.dependencies))
+                    for name, unit in units.items()}
+        for round_ in delete_antichains(schedule):
             for name in round_:
                 if name in skipped:
                     continue
-                entry, replacing = entries[name]
-                if entry.protect and not replacing:  # step.go DeleteStep.Apply, before the dry-run check
-                    run.errors.append(delete_protected_message(self._urn(name, entry.kind)))
-                    skipped |= transitive_dependencies(name, graph)
-                    continue
-                if not run.apply:
-                    continue
-                self._delete(name, entry)
-                if not replacing:
-                    del run.state[name]
+                for entry, how in units[name]:
+                    if how == "delete" and entry.pending_replacement:  # already deleted: no call, no protect check
+                        if run.apply:
+                            del run.state[name]
+                        continue
+                    if how == "delete" and entry.protect:  # step.go DeleteStep.Apply, before the dry-run check
+                        run.errors.append(delete_protected_message(self._urn(name, entry.kind)))
+                        skipped |= transitive_dependencies(name, graph)
+                        continue
+                    if not run.apply:
+                        continue
+                    try:
+                        self._delete(name, entry)
+                    except ProviderError:
+                        if how == "replaced":  # CreateStep.Apply marked it Delete: it stays, pending delete
+                            live = run.state[name]
+                            live.pending_deletes = (*live.pending_deletes, entry)
+                        raise
+                    if how == "pending":
+                        live = run.state[name]
+                        live.pending_deletes = tuple(e for e in live.pending_deletes if e is not entry)
+                    elif how == "delete":
+                        del run.state[name]
 
     def _delete(self, name: str, old: StateEntry) -> None:
         """step.go DeleteStep.Apply: no Delete call for a resource stored with retain_on_delete."""
         if not old.retain_on_delete:
             self._provider.delete(self._urn(name, old.kind), old.id, old.outputs, old.inputs)
 
-    def preview(self, program: Mapping[str, Any], refresh: bool = False) -> P:
-        """``pulumi preview`` (``refresh=True``: ``pulumi preview --refresh``). Saves nothing."""
-        return self._run(program, apply=False, refresh=refresh, parallel=self._parallel)
+    def preview(self, program: Mapping[str, Any], refresh: bool = False, replace: Sequence[str] = ()) -> P:
+        """``pulumi preview`` (``refresh=True``: ``pulumi preview --refresh``; ``replace``: ``--replace`` of each
+        name's URN, see REPLACE). Saves nothing."""
+        return self._run(program, apply=False, refresh=refresh, parallel=self._parallel, replace=replace)
 
-    def up(self, program: Mapping[str, Any], refresh: bool = False) -> P:
-        """``pulumi up`` (``refresh=True``: ``pulumi up --refresh``, or ``options: refresh: always``).
+    def up(self, program: Mapping[str, Any], refresh: bool = False, replace: Sequence[str] = ()) -> P:
+        """``pulumi up`` (``refresh=True``: ``pulumi up --refresh``, or ``options: refresh: always``;
+        ``replace``: ``pulumi up --replace`` of each name's URN, see REPLACE).
 
         The refresh here goes through this driver's provider, configured with the current config. The
         engine's refresh goes through the provider loaded from the state, configured with the config the
@@ -972,7 +1184,7 @@ class StackDriver(ABC, Generic[R, P]):
         config has not changed since. ``AutomationStack`` runs each step as a run of its own over a
         ``Checkpoint`` and picks the provider's config as the engine does.
         """
-        return self._run(program, apply=True, refresh=refresh, parallel=self._parallel)
+        return self._run(program, apply=True, refresh=refresh, parallel=self._parallel, replace=replace)
 
     def refresh(self) -> dict[str, str]:
         """``pulumi refresh``: read every resource; returns name -> 'same', 'changed' or 'deleted'."""
@@ -981,6 +1193,9 @@ class StackDriver(ABC, Generic[R, P]):
     def _refresh(self, state: dict[str, StateEntry]) -> dict[str, str]:
         result = {}
         for name, entry in list(state.items()):
+            if entry.pending_replacement:  # step.go RefreshStep.Apply reads no resource pending replacement
+                result[name] = "same"
+                continue
             urn_ = self._urn(name, entry.kind)
             # step.go RefreshStep.Apply: Read(inputs=old inputs, state=old outputs); an empty id is a
             # delete; returned inputs replace the stored ones.
@@ -1128,7 +1343,7 @@ class Checkpoint:
         def urn_of(name: str) -> str:
             return f"{prefix}{self.token(self.resources[name].kind)}::{name}"
 
-        for name, entry in self.resources.items():
+        def written(name: str, entry: StateEntry) -> dict[str, Any]:
             resource: dict[str, Any] = {
                 "urn": urn_of(name), "custom": True, "id": entry.id, "type": self.token(entry.kind),
                 "inputs": self._props(entry.inputs, entry.secret_inputs),
@@ -1138,9 +1353,22 @@ class Checkpoint:
                 resource["protect"] = True
             if entry.dependencies:  # ResourceV3 ``dependencies,omitempty``
                 resource["dependencies"] = [urn_of(dep) for dep in entry.dependencies if dep in self.resources]
+            if entry.property_dependencies:  # ResourceV3 ``propertyDependencies,omitempty``
+                resource["propertyDependencies"] = {
+                    key: [urn_of(dep) for dep in deps if dep in self.resources]
+                    for key, deps in entry.property_dependencies.items()}
             if entry.additional_secret_outputs:  # ResourceV3 ``additionalSecretOutputs,omitempty``
                 resource["additionalSecretOutputs"] = list(entry.additional_secret_outputs)
-            resources.append(resource)
+            if entry.taint:  # ResourceV3 ``taint,omitempty``
+                resource["taint"] = True
+            if entry.pending_replacement:  # ResourceV3 ``pendingReplacement,omitempty``
+                resource["pendingReplacement"] = True
+            return resource
+
+        for name, entry in self.resources.items():
+            # A pending delete is a resource of its own, of the same URN, ``delete: true`` (ResourceV3).
+            resources.extend({**written(name, pending), "delete": True} for pending in entry.pending_deletes)
+            resources.append(written(name, entry))
         return {"manifest": {}, "resources": resources}
 
 

@@ -26,6 +26,7 @@ from harness import (
     Resource,
     StateEntry,
     delete_antichains,
+    deletes_first,
     dependency_order,
     output_at,
     provider_class,
@@ -143,6 +144,33 @@ def test_the_state_file_records_type_protect_and_dependencies() -> None:
         f"{prefix}Service::support", "pulumi-python:dynamic/twilio:Service", True)
     assert "dependencies" not in support
     assert "protect" not in push and push["dependencies"] == [f"{prefix}Service::support"]
+
+
+@pytest.mark.front_ends("dynamic", why="pure functions of the driver, which both front ends share")
+@pytest.mark.parametrize(("diff_says", "option", "first"), [
+    (False, None, False),                                  # the default: create the replacement first
+    (True, None, True),                                    # the provider asks (a protected Service's Diff)
+    (True, False, False),                                  # the program's deleteBeforeReplace wins, both ways
+    (False, True, True),
+])
+def test_the_program_option_overrides_the_providers_delete_before_replace(diff_says: bool, option: bool | None,
+                                                                          first: bool) -> None:
+    assert deletes_first(diff_says, option) is first
+
+
+@pytest.mark.front_ends("dynamic", why="the state file of the dynamic resource (AutomationStack)")
+def test_the_state_file_records_a_pending_delete_taint_and_property_dependencies() -> None:
+    old = StateEntry("IS1", {}, {}, kind="Service")
+    checkpoint = Checkpoint({
+        "support": StateEntry("IS2", {}, {}, kind="Service", taint=True, pending_deletes=(old,)),
+        "push": StateEntry("IS2", {}, {}, dependencies=("support",), property_dependencies={
+            "chat_service_sid": ("support",)}, pending_replacement=True),
+    })
+    _stack, _provider, pending, support, push = checkpoint.deployment("dev", "proj")["resources"]
+    assert pending["urn"] == support["urn"] and (pending["id"], pending["delete"]) == ("IS1", True)
+    assert support["taint"] is True and "delete" not in support and "taint" not in pending
+    assert push["propertyDependencies"] == {"chat_service_sid": [support["urn"]]}
+    assert push["pendingReplacement"] is True
 
 
 # ---------------------------------------------------------------------------------------- outputs as inputs
