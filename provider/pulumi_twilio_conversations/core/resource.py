@@ -70,11 +70,13 @@ class ResourceType:
     input_only: frozenset[str] = frozenset()
     """Inputs that are no output (a Service's ``adopt_sid``, used by a create alone)."""
     check_change: Callable[[Props, Props], list[Problem]] = field(default=lambda _olds, _news: [])
-    delete_first: Callable[[Props], bool] = field(default=lambda _olds: False)
-    """Diff: whether a replace of the resource with these live outputs must delete it before creating the
-    new one (a protected Service: its refused Delete then stops the replace before anything is created)."""
     """Check: problems with going from the old inputs (olds; empty for a create) to the checked news, such as
     the replace of a resource under deletion protection. Raised at preview, before any request."""
+    delete_first: Callable[[Props], bool] = field(default=lambda _olds: False)
+    """Diff: whether a replace of the resource with these live outputs must delete it before creating the
+    new one (a protected Service: its refused Delete then stops the replace before anything is created).
+    The engine asks Diff only for a replace of its own finding: a ``pulumi up --replace`` or a taint
+    replaces create-first unless the program sets ``deleteBeforeReplace``."""
 
     def reported(self, problem: Problem) -> Problem:
         """A problem as a front end's Check reports it. A secret input's goes without its property: the engine

@@ -234,7 +234,10 @@ def refuse_delete(sid: str, state: Mapping[str, Any]) -> None:
         f"Service {safe_name(sid)}{shown} was not deleted: deletion protection is on, and {_WHAT_IS_LOST}. "
         "To delete it, set deletion_protection to false, run `pulumi up`, then run the destroy again. To remove it "
         "from the stack and keep it in Twilio, set deletion_protection to false and the retain_on_delete resource "
-        "option, run `pulumi up`, then destroy (or remove it from the program)")
+        "option, run `pulumi up`, then destroy (or remove it from the program). If the stack already holds its "
+        "replacement (after `pulumi up --replace` or `pulumi state taint`), this is the old service, waiting in the "
+        "state to be deleted: to keep it, remove that entry (`pulumi stack export`, delete the entry of this SID "
+        "marked \"delete\": true, `pulumi stack import`)")
 
 
 # --- the declaration --------------------------------------------------------------------------------------
