@@ -652,6 +652,8 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer ``body``: JSON, a raw string (a fault's), or None for no body at all (a 204, which
         carries neither a body nor a Content-Length: RFC 9110 sections 6.4.1 and 8.6)."""
         raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        if self._record is not None:  # before the answer: a client reading the log next must find it there
+            self._record.status = status
         self.send_response(status)
         if body is not None:
             content_type = "application/json" if not isinstance(body, str) else "text/plain"
@@ -662,8 +664,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if body is not None:
             self.wfile.write(raw)
-        if self._record is not None:
-            self._record.status = status
 
     def _hang_up(self) -> None:
         """Close the connection with a reset, without answering."""
