@@ -53,9 +53,9 @@ from pydantic import AfterValidator, StrictBool, StrictStr
 from .messages import Problem, show
 from .models import In, _is_deferred, _OrDeferred, _ResourceInputs, fields_of, name_check
 from .rest import Collection, outputs_of, resource_type
-from .scrub import scrub, server_text
+from .scrub import server_text
 from .validation import flat_problems
-from .wire import MalformedResponse, WireField, changed_paths
+from .wire import MalformedResponse, WireField, changed_paths, flat_outputs
 
 TYPES: tuple[str, ...] = ("apn", "fcm", "gcm")
 """Twilio's ``credential_enum_push_type``."""
@@ -393,18 +393,7 @@ def from_api(body: Any, secrets: Iterable[str] = ()) -> dict[str, Any]:
     into the state or an error.
     """
     secrets = tuple(secrets)
-    if not isinstance(body, Mapping):
-        raise MalformedResponse(f"expected a JSON object, got {type(body).__name__}")
-    outs: dict[str, Any] = {}
-    for key in OUTPUT_FIELDS:
-        value = body.get(key)
-        if key == "sandbox":
-            outs[key] = _boolean(value, secrets)
-        elif value is None or isinstance(value, str):
-            outs[key] = scrub(value or "", secrets)
-        else:
-            raise MalformedResponse(f"'{key}' should be a string, got {server_text(show(value), secrets, 60)}")
-    return outs
+    return flat_outputs(body, OUTPUT_FIELDS, {"sandbox": lambda value: _boolean(value, secrets)}, secrets)
 
 
 def _boolean(value: Any, secrets: tuple[str, ...]) -> bool:

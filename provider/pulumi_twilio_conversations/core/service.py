@@ -43,7 +43,7 @@ from .messages import Problem, UserError, safe_name, show
 from .models import In, _is_deferred, _OrDeferred, _ResourceInputs, fields_of, name_check
 from .rest import Collection, outputs_of, resource_type
 from .validation import flat_problems
-from .wire import MalformedResponse, WireField, changed_paths
+from .wire import MalformedResponse, WireField, changed_paths, flat_outputs
 
 FIELDS: tuple[WireField, ...] = (WireField("friendly_name", "FriendlyName", str),)
 """The inputs sent to Twilio, with their form fields in Twilio's CreateServiceRequest."""
@@ -142,18 +142,7 @@ def from_api(body: Any) -> dict[str, Any]:
     Null or missing texts become ``""``; ``links`` (the service's sub-resource URLs, "uri-map") a dict of
     strings, ``{}`` when null.
     """
-    if not isinstance(body, Mapping):
-        raise MalformedResponse(f"expected a JSON object, got {type(body).__name__}")
-    outs: dict[str, Any] = {}
-    for key in OUTPUT_FIELDS:
-        value = body.get(key)
-        if key == "links":
-            outs[key] = _links(value)
-        elif value is None or isinstance(value, str):
-            outs[key] = value or ""
-        else:
-            raise MalformedResponse(f"'{key}' should be a string, got {show(value)}")
-    return outs
+    return flat_outputs(body, OUTPUT_FIELDS, {"links": _links})
 
 
 def _links(value: Any) -> dict[str, str]:

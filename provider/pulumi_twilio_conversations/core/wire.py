@@ -16,7 +16,7 @@ Example::
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
@@ -141,6 +141,28 @@ def to_form(settings: Mapping[str, Any], only: Optional[Iterable[str]] = None) -
 
 class MalformedResponse(ValueError):
     """Twilio answered with a body we cannot read as notification settings."""
+
+
+def flat_outputs(body: Any, keys: Iterable[str], readers: Mapping[str, Callable[[Any], Any]],
+                 secrets: Iterable[str] = ()) -> dict[str, Any]:
+    """The outputs ``keys`` of a flat resource (a Service, a Credential) from Twilio's JSON answer: a null or
+    missing text is ``""``, a key of ``readers`` is read by its reader; anything else is MalformedResponse.
+    Every text, and every error, is scrubbed of ``secrets``."""
+    from .scrub import scrub, server_text
+
+    secrets = tuple(secrets)
+    if not isinstance(body, Mapping):
+        raise MalformedResponse(f"expected a JSON object, got {type(body).__name__}")
+    outs: dict[str, Any] = {}
+    for key in keys:
+        value = body.get(key)
+        if key in readers:
+            outs[key] = readers[key](value)
+        elif value is None or isinstance(value, str):
+            outs[key] = scrub(value or "", secrets)
+        else:
+            raise MalformedResponse(f"'{key}' should be a string, got {server_text(show(value), secrets, 60)}")
+    return outs
 
 
 def from_api(body: Any) -> dict[str, Any]:
