@@ -78,6 +78,14 @@ class ResourceType:
     The engine asks Diff only for a replace of its own finding: a ``pulumi up --replace`` or a taint
     replaces create-first unless the program sets ``deleteBeforeReplace``."""
 
+    def check(self, olds: Props, news: Props) -> tuple[dict[str, Any], list[Problem]]:
+        """What both front ends' Check does, in the core's names: the checked inputs, or the problems of
+        ``news`` (then of the change from ``olds``, the old inputs) as a front end reports them."""
+        inputs, problems = self.validate(news)
+        if not problems:
+            problems = self.check_change(olds, inputs)
+        return inputs, [self.reported(p) for p in problems]
+
     def reported(self, problem: Problem) -> Problem:
         """A problem as a front end's Check reports it. A secret input's goes without its property: the engine
         prints the property's value beside a failure that names one (pkg/resource/deploy/step_generator.go

@@ -118,11 +118,8 @@ class TwilioResourceProvider(ResourceProvider):
         """Validate and fill defaults, and check the change from the old inputs (a protected service's
         rename). No HTTP call; unknown (preview) values pass through."""
         props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
-        inputs, problems = self.resource.validate(props)
-        if not problems:
-            problems = self.resource.check_change({k: v for k, v in (olds or {}).items() if k != PROVIDER_KEY},
-                                                  inputs)
-        failures = [CheckFailure(p.field, p.reason) for p in map(self.resource.reported, problems)]
+        inputs, problems = self.resource.check({k: v for k, v in (olds or {}).items() if k != PROVIDER_KEY}, props)
+        failures = [CheckFailure(p.field, p.reason) for p in problems]
         failure = self._resolved().failure
         if failure:
             failures.append(CheckFailure("", failure))

@@ -312,10 +312,8 @@ class ServiceNotificationsNative(Provider):
                                                f"'{to_camel(path.rsplit('.', 1)[-1])}'"))
                    for path in snake_spelled(news)]
         failures = [CheckFailure(p.field, p.reason) for p in spelled]
-        inputs, problems = kind.validate(snake_tree(news))
-        if not problems:
-            problems = kind.check_change(_without_internal(to_plain(request.old_inputs, snake_word)), inputs)
-        failures += [CheckFailure(to_camel(p.field), camel_words(p.reason)) for p in map(kind.reported, problems)]
+        inputs, problems = kind.check(_without_internal(to_plain(request.old_inputs, snake_word)), snake_tree(news))
+        failures += [CheckFailure(to_camel(p.field), camel_words(p.reason)) for p in problems]
         failure = self._resolved().failure
         if failure:
             failures.append(CheckFailure("", failure))
